@@ -1,0 +1,183 @@
+"""How each model is built, trained and evaluated: one recipe per model name.
+
+The training CLI, the figures and the autograder all train models through
+`train_model` and measure them with `evaluate_model`, so that a model trained by
+any of them is trained the same way.
+"""
+
+import dataclasses
+
+import numpy as np
+
+MODEL_NAMES = ("ae", "dae", "linear-ae", "vae", "cvae", "vqvae")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """Defaults for training one kind of model.
+
+    Attributes:
+        module: the student module that defines the model class.
+        class_name: the model class.
+        description: one line for `--help`.
+        latent_dim: default code size (`None` where the model has none).
+        epochs: default number of epochs on the full data set.
+        learning_rate: Adam's learning rate.
+        batch_size: training batch size.
+        loss: `"mse"` for models trained with `compile(loss=...)` on `(x, x)`;
+            `None` for VAEs, whose `train_step` computes the loss.
+        needs_labels: whether `fit` takes the labels (conditional models).
+    """
+
+    module: str
+    class_name: str
+    description: str
+    latent_dim: int | None
+    epochs: int
+    learning_rate: float = 1e-3
+    batch_size: int = 128
+    loss: str | None = "mse"
+    needs_labels: bool = False
+
+    @property
+    def is_variational(self):
+        return self.loss is None
+
+
+RECIPES = {
+    "ae": Recipe("autoencoder", "Autoencoder", "convolutional autoencoder (MSE)", 32, 10),
+    "dae": Recipe(
+        "autoencoder", "DenoisingAutoencoder", "denoising autoencoder (MSE, noise 0.3)", 32, 10
+    ),
+    "linear-ae": Recipe(
+        "autoencoder", "LinearAutoencoder", "linear autoencoder, the PCA of autoencoders", 32, 10
+    ),
+    "vae": Recipe("vae", "VAE", "variational autoencoder (negative ELBO)", 2, 20, loss=None),
+    "cvae": Recipe(
+        "cvae", "ConditionalVAE", "conditional VAE (label-conditioned)", 2, 20,
+        loss=None, needs_labels=True,
+    ),
+    "vqvae": Recipe("vqvae", "VQVAE", "VQ-VAE with a 64-word codebook (bonus)", None, 10),
+}
+
+
+def get_recipe(name):
+    """Returns the `Recipe` of a model name, or raises a ValueError listing the names."""
+    if name not in RECIPES:
+        raise ValueError(f"Unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}.")
+    return RECIPES[name]
+
+
+def build_model(impl, name, latent_dim=None, beta=1.0, seed=None):
+    """Instantiates model `name` from the implementation `impl` and compiles it.
+
+    Args:
+        impl: a namespace of student modules (`load_implementation`).
+        name: one of `MODEL_NAMES`.
+        latent_dim: code size; the recipe's default when None.
+        beta: KL weight (VAEs only).
+        seed: seed of the model's own noise (VAEs, denoising AE).
+
+    Returns:
+        A compiled, unbuilt Keras model.
+    """
+    import keras
+
+    recipe = get_recipe(name)
+    model_class = getattr(getattr(impl, recipe.module), recipe.class_name)
+    kwargs = {}
+    if recipe.latent_dim is not None:
+        kwargs["latent_dim"] = latent_dim or recipe.latent_dim
+    if recipe.is_variational:
+        kwargs.update(beta=beta, seed=seed)
+    elif name == "dae":
+        kwargs["seed"] = seed
+    model = model_class(**kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate), loss=recipe.loss)
+    return model
+
+
+def fit_arguments(name, x, y):
+    """The `(x, y)` that `model.fit` / `model.evaluate` take for model `name`."""
+    recipe = get_recipe(name)
+    if recipe.needs_labels:
+        return x, y
+    if recipe.is_variational:
+        return x, None
+    return x, x
+
+
+def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0,
+                verbose=1, callbacks=None):
+    """Builds, compiles and trains model `name`, seeded for reproducibility.
+
+    Args:
+        impl: a namespace of student modules.
+        name: one of `MODEL_NAMES`.
+        data: a `(x_train, y_train)` pair of arrays.
+        epochs: number of epochs; the recipe's default when None.
+        latent_dim: code size; the recipe's default when None.
+        beta: KL weight (VAEs only).
+        seed: int, seeds Python, NumPy, TensorFlow and the model's noise.
+        verbose: Keras's `fit` verbosity (1 shows the progress bar).
+        callbacks: optional list of Keras callbacks.
+
+    Returns:
+        `(model, history)`.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    recipe = get_recipe(name)
+    model = build_model(impl, name, latent_dim=latent_dim, beta=beta, seed=seed)
+    x, y = fit_arguments(name, *data)
+    history = model.fit(
+        x, y,
+        epochs=epochs or recipe.epochs,
+        batch_size=recipe.batch_size,
+        shuffle=True,
+        verbose=verbose,
+        callbacks=callbacks,
+    )
+    return model, history
+
+
+def evaluate_model(model, name, data, seed=0, batch_size=500):
+    """Test-set metrics of a trained model, as plain floats.
+
+    Autoencoders report the mean squared error per pixel; VAEs report the mean
+    reconstruction loss and KL per image in nats, and the negative ELBO
+    (`reconstruction + KL`, with `beta = 1` whatever `beta` the model was trained
+    with); the VQ-VAE reports its MSE and the fraction of the codebook in use.
+
+    Args:
+        model: a trained model.
+        name: its model name.
+        data: a `(x_test, y_test)` pair of arrays.
+        seed: seeds the VAE's sampling noise.
+        batch_size: evaluation batch size.
+
+    Returns:
+        A dict of metric name to float.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    recipe = get_recipe(name)
+    x, y = fit_arguments(name, *data)
+    results = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+    if recipe.is_variational:
+        reconstruction = float(results["reconstruction_loss"])
+        kl = float(results["kl_loss"])
+        return {"reconstruction": reconstruction, "kl": kl, "neg_elbo": reconstruction + kl}
+    metrics = {"mse": float(results["loss"])}
+    if name == "vqvae":
+        metrics["mse"] = float(np.mean(np.square(model.predict(x, batch_size=batch_size, verbose=0) - x)))
+        codes = np.asarray(model.codes(x[:2000]))
+        metrics["codebook_usage"] = len(np.unique(codes)) / model.num_embeddings
+    return metrics
+
+
+def format_metrics(metrics):
+    """`{"mse": 0.0123}` -> `"mse 0.0123"`, for one-line summaries."""
+    return ", ".join(f"{key} {value:.4g}" for key, value in metrics.items())

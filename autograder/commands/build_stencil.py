@@ -1,0 +1,64 @@
+"""Regenerate stencil/ from the markers in assignment/solution/ (--check: fail if it is stale)."""
+
+import sys
+from pathlib import Path
+
+from autograder.stencil import MarkerError, build_stencil
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIX = "run python -m autograder build-stencil"
+
+
+def add_arguments(parser):
+    """Declare the options of ``build-stencil``."""
+    parser.add_argument(
+        "--check", action="store_true",
+        help="write nothing; exit 1 if the stencil differs from what would be generated",
+    )
+    parser.add_argument(
+        "--solution", type=Path, default=REPO_ROOT / "assignment" / "solution",
+        help="directory of solution modules with markers (default: assignment/solution)",
+    )
+    parser.add_argument(
+        "--stencil", type=Path, default=REPO_ROOT / "stencil",
+        help="directory of generated student files (default: stencil)",
+    )
+
+
+def _shown(path):
+    """``path`` relative to the working directory when it lies below it."""
+    path = Path(path).absolute()
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def _problem(name, args):
+    """Why the stencil file ``name`` differs from the generated one."""
+    if not (args.solution / name).is_file():
+        return "has no solution counterpart"
+    if not (args.stencil / name).is_file():
+        return "is missing"
+    return "is out of date"
+
+
+def run(args):
+    """Build (or with ``--check`` verify) the stencil; return the exit status."""
+    try:
+        changed = build_stencil(args.solution, args.stencil, check=args.check)
+    except (MarkerError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not changed:
+        print(f"{_shown(args.stencil)}/ is up to date")
+        return 0
+    for name in changed:
+        target = _shown(args.stencil / name)
+        if args.check:
+            print(f"{target} {_problem(name, args)}: {FIX}", file=sys.stderr)
+        elif (args.solution / name).is_file():
+            print(f"wrote {target}")
+        else:
+            print(f"removed {target} (no solution counterpart)")
+    return 1 if args.check else 0

@@ -1,0 +1,1 @@
+"""Data shipped with the assignment: the embedded sample and the script that builds it."""

@@ -1,0 +1,295 @@
+# GENERATED FILE: do not edit. Generated from assignment/solution/vae.py by `python -m autograder build-stencil`.
+# This is your file: fill in every TODO below.
+"""The variational autoencoder (VAE).
+
+An autoencoder maps each image to one code, and nothing says which codes are
+meaningful. A VAE maps each image to a *distribution* over codes,
+`q(z | x) = N(mu(x), diag(sigma(x)^2))`, and pulls every such distribution
+towards the prior `p(z) = N(0, I)`. After training, codes drawn from the prior
+decode to plausible images: the VAE is a generative model.
+
+The loss is the negative evidence lower bound (ELBO), per example:
+
+    loss = reconstruction_loss(x, x_hat) + beta * KL(q(z | x) || N(0, I))
+
+- The encoder has two `Dense` heads: the mean `mu` and the *log-variance*
+  `log sigma^2`. A variance must be positive, but a Dense layer outputs any real
+  number; predicting its logarithm needs no constraint and is numerically
+  tame (`exp(log sigma^2)` is always positive).
+- The *reparameterization trick*: sampling `z ~ N(mu, sigma^2)` is not
+  differentiable in `mu` and `sigma`, but `z = mu + sigma * eps` with
+  `eps ~ N(0, I)` is, and has the same distribution. The randomness moves into
+  `eps`, and gradients flow through `mu` and `sigma = exp(0.5 * log sigma^2)`.
+- The KL between two Gaussians has a closed form:
+  `KL = 0.5 * sum_i (mu_i^2 + sigma_i^2 - log sigma_i^2 - 1)`, summed over the
+  latent dimensions.
+- `beta` weighs the KL term. `beta = 1` is the true ELBO; larger `beta` gives a
+  smoother, more disentangled latent space but blurrier images; `beta = 0` is a
+  plain (noisy) autoencoder. When the KL term wins, some latent dimensions
+  stop carrying information (`mu = 0`, `sigma = 1` for every image): that is
+  *posterior collapse*.
+"""
+
+import keras
+import tensorflow as tf
+from keras import layers, ops
+
+from autoencoder import PACKAGE, Decoder
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Sampling(layers.Layer):
+    """Draws `z ~ N(z_mean, exp(z_log_var))` with the reparameterization trick.
+
+    `z = z_mean + exp(0.5 * z_log_var) * eps`, with `eps ~ N(0, I)` drawn with
+    `keras.random.normal` from the layer's `SeedGenerator`, so that every call
+    draws fresh noise and a given seed reproduces the same sequence of draws.
+    Gradients flow to both inputs: `dz/dz_mean = 1` and
+    `dz/dz_log_var = 0.5 * exp(0.5 * z_log_var) * eps`.
+
+    Args:
+        seed: optional int, seed of the noise.
+
+    Call arguments:
+        inputs: a pair `[z_mean, z_log_var]`, each of shape `(N, k)`.
+
+    Returns:
+        `z`, shape `(N, k)`.
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        # TODO 3.1: Create the layer's keras.random.SeedGenerator.
+        raise NotImplementedError("TODO 3.1: Create the layer's keras.random.SeedGenerator.")
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        # TODO 3.2: Return z_mean + exp(0.5 * z_log_var) * eps with eps ~ N(0, I).
+        raise NotImplementedError("TODO 3.2: Return z_mean + exp(0.5 * z_log_var) * eps with eps ~ N(0, I).")
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+def kl_divergence(z_mean, z_log_var):
+    """KL divergence from `N(z_mean, exp(z_log_var))` to the prior `N(0, I)`, per example.
+
+    `KL = 0.5 * sum_i (mu_i^2 + sigma_i^2 - log sigma_i^2 - 1)`, in nats, summed
+    (not averaged) over the `k` latent dimensions. It is 0 exactly when
+    `mu = 0` and `log sigma^2 = 0`.
+
+    Args:
+        z_mean: tensor of shape `(N, k)`, `mu`.
+        z_log_var: tensor of shape `(N, k)`, `log sigma^2`.
+
+    Returns:
+        Tensor of shape `(N,)`.
+    """
+    # TODO 3.3: Return the closed-form KL, summed over the latent dimensions.
+    raise NotImplementedError("TODO 3.3: Return the closed-form KL, summed over the latent dimensions.")
+
+
+def reconstruction_loss(x, x_hat):
+    """Binary cross-entropy between images and reconstructions, summed per example.
+
+    Each pixel is treated as the probability of a Bernoulli variable:
+    `-[x log x_hat + (1 - x) log(1 - x_hat)]`, summed (not averaged) over all
+    pixels so that it is in nats per image, on the same scale as the KL.
+    (`keras.ops.binary_crossentropy` clips `x_hat` away from 0 and 1.)
+
+    Args:
+        x: images, shape `(N, 28, 28, 1)`, values in [0, 1].
+        x_hat: reconstructions, same shape, values in [0, 1].
+
+    Returns:
+        Tensor of shape `(N,)`.
+    """
+    # TODO 3.4: Return the binary cross-entropy summed over every pixel of each example.
+    raise NotImplementedError("TODO 3.4: Return the binary cross-entropy summed over every pixel of each example.")
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class VAEEncoder(layers.Layer):
+    """Encoder of a VAE: a convolutional trunk and two Dense heads.
+
+    Trunk: two stride-2 `Conv2D` layers (3x3, `"same"`, ReLU), `Flatten`, and a
+    `Dense(hidden_dim, relu)`. Heads: `Dense(latent_dim)` for the mean and
+    `Dense(latent_dim)` for the log-variance, both without activation (any real
+    number is a valid mean and a valid log-variance).
+
+    Args:
+        latent_dim: int, `k`.
+        filters: pair of ints, filters of the two convolutions.
+        hidden_dim: int, width of the Dense layer before the heads.
+
+    Call arguments:
+        x: images of shape `(N, 28, 28, C)`.
+
+    Returns:
+        A tuple `(z_mean, z_log_var)`, each of shape `(N, latent_dim)`.
+    """
+
+    def __init__(self, latent_dim, filters=(32, 64), hidden_dim=16, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self.filters = tuple(filters)
+        self.hidden_dim = hidden_dim
+        self.trunk = [
+            layers.Conv2D(f, 3, strides=2, padding="same", activation="relu")
+            for f in self.filters
+        ] + [layers.Flatten(), layers.Dense(hidden_dim, activation="relu")]
+        # TODO 3.5: Create the two Dense heads, one for z_mean and one for z_log_var.
+        raise NotImplementedError("TODO 3.5: Create the two Dense heads, one for z_mean and one for z_log_var.")
+
+    def call(self, x):
+        for layer in self.trunk:
+            x = layer(x)
+        # TODO 3.6: Return (z_mean, z_log_var) from the two heads.
+        raise NotImplementedError("TODO 3.6: Return (z_mean, z_log_var) from the two heads.")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "latent_dim": self.latent_dim,
+            "filters": self.filters,
+            "hidden_dim": self.hidden_dim,
+        }
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class VAE(keras.Model):
+    """Variational autoencoder with a convolutional encoder and decoder.
+
+    `call(x)` encodes `x` to `(z_mean, z_log_var)`, samples `z` with the
+    reparameterization trick, decodes it, and registers the regularizer
+    `beta * mean_over_batch(KL)` with `self.add_loss`, so that it appears in
+    `self.losses`. The custom `train_step` minimises
+    `mean_over_batch(reconstruction_loss) + sum(self.losses)`.
+
+    Usage:
+        vae = VAE(latent_dim=2)
+        vae.compile(optimizer="adam")
+        vae.fit(x_train, epochs=10, batch_size=128)
+
+    Args:
+        latent_dim: int, `k`.
+        beta: float, weight of the KL term.
+        seed: optional int, seed of the sampling noise.
+
+    Call arguments:
+        x: images of shape `(N, 28, 28, 1)`.
+        training: bool, whether the model is training.
+
+    Returns:
+        The reconstruction of a sampled code, shape `(N, 28, 28, 1)`.
+    """
+
+    def __init__(self, latent_dim=2, beta=1.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self.beta = beta
+        self.seed = seed
+        self.encoder = VAEEncoder(latent_dim)
+        self.decoder = Decoder(latent_dim)
+        self.sampling = Sampling(seed)
+        self.prior_seed_generator = keras.random.SeedGenerator(seed)
+        self.total_loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+
+    @property
+    def metrics(self):
+        # Listed here so that Keras resets them at the start of each epoch.
+        return [
+            self.total_loss_tracker,
+            self.reconstruction_loss_tracker,
+            self.kl_loss_tracker,
+        ]
+
+    def encode(self, x):
+        """Returns `(z_mean, z_log_var)` for images `x`."""
+        return self.encoder(x)
+
+    def decode(self, z):
+        """Returns the images decoded from codes `z` of shape `(N, k)`."""
+        return self.decoder(z)
+
+    def add_kl_loss(self, z_mean, z_log_var):
+        """Adds `beta * mean_over_batch(KL)` with `self.add_loss`.
+
+        Also records the unweighted mean KL in `kl_loss_tracker`, so that
+        `fit` reports the KL whatever `beta` is (even `beta = 0`).
+        """
+        # TODO 3.7: Compute the mean KL over the batch, record it in kl_loss_tracker and add beta * KL with self.add_loss.
+        raise NotImplementedError("TODO 3.7: Compute the mean KL over the batch, record it in kl_loss_tracker and add beta * KL with self.add_loss.")
+
+    def call(self, x, training=False):
+        # TODO 3.8: Encode x, add the KL loss, sample z with self.sampling and decode it.
+        raise NotImplementedError("TODO 3.8: Encode x, add the KL loss, sample z with self.sampling and decode it.")
+
+    def unpack_batch(self, data):
+        """Splits a batch from `fit` into `(model_inputs, images)`."""
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        return x, x
+
+    def train_step(self, data):
+        inputs, x = self.unpack_batch(data)
+        # TODO 3.9: Compute the loss under a GradientTape (reconstruction + sum(self.losses)), apply the gradients and update the loss trackers.
+        raise NotImplementedError("TODO 3.9: Compute the loss under a GradientTape (reconstruction + sum(self.losses)), apply the gradients and update the loss trackers.")
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        inputs, x = self.unpack_batch(data)
+        x_hat = self(inputs, training=False)
+        reconstruction = ops.mean(reconstruction_loss(x, x_hat))
+        self.total_loss_tracker.update_state(reconstruction + ops.sum(self.losses))
+        self.reconstruction_loss_tracker.update_state(reconstruction)
+        return {m.name: m.result() for m in self.metrics}
+
+    def sample(self, n, seed=None):
+        """Decodes `n` codes drawn from the prior `N(0, I)`.
+
+        Args:
+            n: int, number of images.
+            seed: optional int; the same seed gives the same images. Without a
+                seed, every call draws new codes.
+
+        Returns:
+            Images of shape `(n, 28, 28, 1)`.
+        """
+        return self.decode(self.draw_prior(n, seed))
+
+    def draw_prior(self, n, seed=None):
+        """Draws `n` codes from the prior `N(0, I)`, shape `(n, latent_dim)`.
+
+        With `seed=None` the draws come from the model's `prior_seed_generator`
+        (new codes every call), otherwise from the given seed (same codes).
+        """
+        # TODO 3.10: Draw an (n, latent_dim) tensor from N(0, I).
+        raise NotImplementedError("TODO 3.10: Draw an (n, latent_dim) tensor from N(0, I).")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "latent_dim": self.latent_dim,
+            "beta": self.beta,
+            "seed": self.seed,
+        }
+
+
+def interpolate(z_start, z_end, steps):
+    """Points on the straight line from `z_start` to `z_end`, both ends included.
+
+    Args:
+        z_start: tensor or array of shape `(k,)`.
+        z_end: tensor or array of shape `(k,)`.
+        steps: int >= 2, the number of points.
+
+    Returns:
+        Tensor of shape `(steps, k)`; row 0 is `z_start`, row `steps - 1` is `z_end`.
+    """
+    if steps < 2:
+        raise ValueError(f"`steps` must be at least 2 to include both ends, got {steps}.")
+    # TODO 3.11: Return `steps` evenly spaced points from z_start to z_end.
+    raise NotImplementedError("TODO 3.11: Return `steps` evenly spaced points from z_start to z_end.")
