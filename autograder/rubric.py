@@ -1,0 +1,198 @@
+"""The rubric, as data: parts, their checks, points, visibility and dependencies.
+
+This is the single source of the points. The runner grades whatever is listed
+here, `python -m autograder rubric` prints it, and the handout's points table is
+generated from it. Each check id names its implementation in
+`autograder.checks` (see `autograder.checks.registry`).
+
+Visibility follows Gradescope: `"visible"` checks are shown to students at once
+(and run by `python -m autograder grade` on their own machine);
+`"after_due_date"` checks are graded on Gradescope (`--all`) and shown after the
+due date.
+"""
+
+import dataclasses
+
+VISIBLE = "visible"
+AFTER_DUE_DATE = "after_due_date"
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One graded check.
+
+    Attributes:
+        id: `"<part>.<name>"`, the key of its implementation.
+        name: what it checks, shown to students.
+        points: points it is worth.
+        todos: the TODO ids of the stencil it covers (for feedback).
+        visibility: `VISIBLE` or `AFTER_DUE_DATE`.
+        depends: ids of checks that must pass fully before this one is graded.
+    """
+
+    id: str
+    name: str
+    points: float
+    todos: tuple = ()
+    visibility: str = VISIBLE
+    depends: tuple = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """A part of the assignment, graded in one sandboxed worker process.
+
+    Attributes:
+        id: short name used by `-q PART`.
+        title: shown in reports.
+        modules: student modules the part imports.
+        time_limit: seconds the part's worker may run in total.
+        memory_limit_mb: resident memory the part's worker may use.
+        checks: the checks, in grading order.
+        bonus: whether its points are extra credit on top of 100.
+    """
+
+    id: str
+    title: str
+    modules: tuple
+    time_limit: float
+    memory_limit_mb: int
+    checks: tuple
+    bonus: bool = False
+
+    @property
+    def points(self):
+        return sum(check.points for check in self.checks)
+
+
+RUBRIC = (
+    Part(
+        "transposed_conv",
+        "Part 1: transposed convolution",
+        modules=("transposed_conv",),
+        time_limit=60,
+        memory_limit_mb=1500,
+        checks=(
+            Check("transposed_conv.output_length", "Output length rule of Conv2DTranspose", 4,
+                  todos=("1.1",)),
+            Check("transposed_conv.worked_examples", "Lecture's worked examples (stride 1 and 2)", 3,
+                  todos=("1.2",)),
+            Check("transposed_conv.keras_equivalence",
+                  "Equals keras Conv2DTranspose on random configurations", 7,
+                  todos=("1.1", "1.2"), depends=("transposed_conv.worked_examples",)),
+            Check("transposed_conv.numpy_only", "transposed_conv.py imports no TensorFlow/Keras", 1,
+                  depends=("transposed_conv.worked_examples",)),
+        ),
+    ),
+    Part(
+        "autoencoders",
+        "Part 2: autoencoders",
+        modules=("autoencoder",),
+        time_limit=180,
+        memory_limit_mb=1500,
+        checks=(
+            Check("autoencoders.encoder_shapes", "Encoder output shapes", 3, todos=("2.1", "2.2")),
+            Check("autoencoders.decoder_upsampling",
+                  "Decoder shapes, [0, 1] range and Conv2DTranspose upsampling", 4,
+                  todos=("2.3", "2.4")),
+            Check("autoencoders.serialization", "get_config and .keras save/load round trip", 2,
+                  depends=("autoencoders.encoder_shapes", "autoencoders.decoder_upsampling")),
+            Check("autoencoders.training", "Autoencoder trains to a low reconstruction error", 5,
+                  depends=("autoencoders.encoder_shapes", "autoencoders.decoder_upsampling")),
+            Check("autoencoders.denoising", "Denoising autoencoder corrupts in training only", 4,
+                  todos=("2.5",),
+                  depends=("autoencoders.encoder_shapes", "autoencoders.decoder_upsampling")),
+            Check("autoencoders.pca", "pca: components, mean and explained variance", 4,
+                  todos=("2.6",)),
+            Check("autoencoders.linear_subspace", "Linear autoencoder spans the PCA subspace", 3,
+                  visibility=AFTER_DUE_DATE, depends=("autoencoders.pca",)),
+        ),
+    ),
+    Part(
+        "vae",
+        "Part 3: variational autoencoder",
+        modules=("autoencoder", "vae"),
+        time_limit=240,
+        memory_limit_mb=1500,
+        checks=(
+            Check("vae.sampling_statistics", "Sampling: shape, mean and standard deviation", 4,
+                  todos=("3.1", "3.2")),
+            Check("vae.sampling_noise", "Sampling: fresh noise each call, reproducible with a seed",
+                  3, todos=("3.1", "3.2")),
+            Check("vae.reparameterization_gradients",
+                  "Reparameterization gradients dz/dmu and dz/dlog(sigma^2)", 5,
+                  todos=("3.2",)),
+            Check("vae.kl_closed_form", "KL divergence: closed form, per example", 6,
+                  todos=("3.3",)),
+            Check("vae.reconstruction_loss", "Reconstruction loss: BCE summed per example", 3,
+                  todos=("3.4",)),
+            Check("vae.encoder_heads", "VAEEncoder: mean and log-variance heads", 3,
+                  todos=("3.5", "3.6")),
+            Check("vae.add_loss", "call adds beta * KL with add_loss", 5, todos=("3.7", "3.8"),
+                  depends=("vae.kl_closed_form", "vae.encoder_heads")),
+            Check("vae.train_step", "train_step: keys, self.losses, gradients", 5,
+                  todos=("3.9",), depends=("vae.add_loss", "vae.reconstruction_loss")),
+            Check("vae.loss_decreases", "Training lowers the loss", 3,
+                  depends=("vae.train_step",)),
+            Check("vae.sample_and_interpolate", "sample from the prior and interpolate", 3,
+                  todos=("3.10", "3.11"), depends=("vae.encoder_heads",)),
+            Check("vae.sample_quality", "Sample quality after a short training run", 5,
+                  visibility=AFTER_DUE_DATE,
+                  depends=("vae.train_step", "vae.sample_and_interpolate")),
+        ),
+    ),
+    Part(
+        "cvae",
+        "Part 4: conditional VAE",
+        modules=("autoencoder", "vae", "cvae"),
+        time_limit=180,
+        memory_limit_mb=1500,
+        checks=(
+            Check("cvae.conditioning", "Labels condition the encoder, decoder and samples", 5,
+                  todos=("4.1", "4.2", "4.3", "4.4"), depends=("vae.add_loss",)),
+            Check("cvae.train_step", "fit(x, labels) trains with the three loss keys", 3,
+                  depends=("cvae.conditioning", "vae.train_step")),
+            Check("cvae.conditional_accuracy", "Samples show the requested class", 7,
+                  visibility=AFTER_DUE_DATE, depends=("cvae.train_step",)),
+        ),
+    ),
+    Part(
+        "vqvae",
+        "Part 5 (bonus): VQ-VAE",
+        modules=("autoencoder", "vqvae"),
+        time_limit=150,
+        memory_limit_mb=1500,
+        bonus=True,
+        checks=(
+            Check("vqvae.nearest_codeword", "Quantizer picks the nearest codeword", 3,
+                  todos=("5.1",)),
+            Check("vqvae.straight_through", "Straight-through gradient and codebook losses", 3,
+                  todos=("5.2",), depends=("vqvae.nearest_codeword",)),
+            Check("vqvae.training", "Reconstruction and codebook usage after training", 4,
+                  visibility=AFTER_DUE_DATE, depends=("vqvae.straight_through",)),
+        ),
+    ),
+)
+
+
+def parts(ids=None):
+    """The parts with the given ids (all when None); unknown ids raise a ValueError."""
+    if ids is None:
+        return RUBRIC
+    known = {part.id: part for part in RUBRIC}
+    unknown = [part_id for part_id in ids if part_id not in known]
+    if unknown:
+        raise ValueError(
+            f"Unknown part {', '.join(unknown)}; choose from {', '.join(known)}."
+        )
+    return tuple(known[part_id] for part_id in ids)
+
+
+def all_checks():
+    """Every check of the rubric, as a dict id -> Check."""
+    return {check.id: check for part in RUBRIC for check in part.checks}
+
+
+def max_score(include_bonus=False):
+    """Total points: 100 without the bonus."""
+    return sum(part.points for part in RUBRIC if include_bonus or not part.bonus)
