@@ -108,7 +108,7 @@ def fit_arguments(name, x, y):
 
 
 def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0,
-                verbose=1, callbacks=None):
+                verbose=1, callbacks=None, batch_size=None):
     """Builds, compiles and trains model `name`, seeded for reproducibility.
 
     Args:
@@ -121,6 +121,7 @@ def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0
         seed: int, seeds Python, NumPy, TensorFlow and the model's noise.
         verbose: Keras's `fit` verbosity (1 shows the progress bar).
         callbacks: optional list of Keras callbacks.
+        batch_size: training batch size; the recipe's default when None.
 
     Returns:
         `(model, history)`.
@@ -134,7 +135,7 @@ def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0
     history = model.fit(
         x, y,
         epochs=epochs or recipe.epochs,
-        batch_size=recipe.batch_size,
+        batch_size=batch_size or recipe.batch_size,
         shuffle=True,
         verbose=verbose,
         callbacks=callbacks,
