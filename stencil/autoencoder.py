@@ -54,12 +54,12 @@ class Encoder(layers.Layer):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim
         self.filters = tuple(filters)
-        # TODO 2.1: Create the stride-2 Conv2D layers, a Flatten and the Dense code layer.
-        raise NotImplementedError("TODO 2.1: Create the stride-2 Conv2D layers, a Flatten and the Dense code layer.")
+        # TODO 2.1: Create one Conv2D(f, 3, strides=2, padding='same', activation='relu') per f in self.filters, a Flatten and a Dense(latent_dim) code layer.
+        raise NotImplementedError("TODO 2.1: Create one Conv2D(f, 3, strides=2, padding='same', activation='relu') per f in self.filters, a Flatten and a Dense(latent_dim) code layer.")
 
     def call(self, x):
-        # TODO 2.2: Apply the encoder layers to `x`.
-        raise NotImplementedError("TODO 2.2: Apply the encoder layers to `x`.")
+        # TODO 2.2: Apply the convolutions, the Flatten and the Dense layer to `x` and return the code.
+        raise NotImplementedError("TODO 2.2: Apply the convolutions, the Flatten and the Dense layer to `x` and return the code.")
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim, "filters": self.filters}
@@ -98,12 +98,12 @@ class Decoder(layers.Layer):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim
         self.filters = tuple(filters)
-        # TODO 2.3: Create Dense + Reshape to 7x7, two stride-2 Conv2DTranspose layers and a sigmoid output layer.
-        raise NotImplementedError("TODO 2.3: Create Dense + Reshape to 7x7, two stride-2 Conv2DTranspose layers and a sigmoid output layer.")
+        # TODO 2.3: Create the Dense and Reshape to (7, 7, filters[0]), one stride-2 Conv2DTranspose per f in self.filters, and the sigmoid Conv2D output layer.
+        raise NotImplementedError("TODO 2.3: Create the Dense and Reshape to (7, 7, filters[0]), one stride-2 Conv2DTranspose per f in self.filters, and the sigmoid Conv2D output layer.")
 
     def call(self, z):
-        # TODO 2.4: Apply the decoder layers to `z`.
-        raise NotImplementedError("TODO 2.4: Apply the decoder layers to `z`.")
+        # TODO 2.4: Apply the Dense, the Reshape, the Conv2DTranspose layers and the output layer to `z` and return the images.
+        raise NotImplementedError("TODO 2.4: Apply the Dense, the Reshape, the Conv2DTranspose layers and the output layer to `z` and return the images.")
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim, "filters": self.filters}
@@ -151,6 +151,9 @@ class DenoisingAutoencoder(Autoencoder):
     stays the clean image (`model.fit(x, x)`). At inference (`training=False`) no
     noise is added: the model is then used to clean images you give it.
 
+    Draw `eps` with `keras.random.normal(shape, seed=self.seed_generator)`, which
+    gives fresh noise at every training step, and clip with `ops.clip`.
+
     Args:
         latent_dim: int, size of the code.
         noise_stddev: float, standard deviation of the training noise.
@@ -171,8 +174,8 @@ class DenoisingAutoencoder(Autoencoder):
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, x, training=False):
-        # TODO 2.5: In training only, add clipped Gaussian noise to `x` before reconstructing it.
-        raise NotImplementedError("TODO 2.5: In training only, add clipped Gaussian noise to `x` before reconstructing it.")
+        # TODO 2.5: If training, replace `x` by clip(x + noise_stddev * eps, 0, 1) with eps ~ N(0, I) drawn from self.seed_generator; otherwise leave `x` as it is.
+        raise NotImplementedError("TODO 2.5: If training, replace `x` by clip(x + noise_stddev * eps, 0, 1) with eps ~ N(0, I) drawn from self.seed_generator; otherwise leave `x` as it is.")
         return super().call(x, training=training)
 
     def get_config(self):
@@ -183,9 +186,12 @@ def pca(x, k):
     """Principal component analysis with NumPy.
 
     Flattens every example to a vector of `D` numbers, centres the data on its
-    mean and takes the singular value decomposition `X_c = U S V^T`. The rows of
-    `V^T` are the principal directions, sorted by the variance they explain,
-    `S**2 / (N - 1)`.
+    mean and takes the singular value decomposition `X_c = U S V^T`
+    (`np.linalg.svd(X_c, full_matrices=False)`). The rows of `V^T` are the
+    principal directions, sorted by the variance they explain, `S**2 / (N - 1)`;
+    component `i` explains the fraction `S_i**2 / sum_j S_j**2` of the total
+    variance (the sum runs over all singular values, not only the top k).
+    Without centring, the first "component" points at the mean image instead.
 
     Args:
         x: array of shape `(N, ...)`, e.g. images `(N, 28, 28, 1)`.
@@ -199,8 +205,8 @@ def pca(x, k):
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     if not 1 <= k <= min(x.shape):
         raise ValueError(f"`k` must be between 1 and {min(x.shape)}, got {k}.")
-    # TODO 2.6: Centre the data, take its SVD and return the top-k components, the mean and the explained-variance ratios.
-    raise NotImplementedError("TODO 2.6: Centre the data, take its SVD and return the top-k components, the mean and the explained-variance ratios.")
+    # TODO 2.6: Centre `x` on its mean, take the SVD of the centred data and return (the top-k rows of V^T, the mean, their explained-variance ratios).
+    raise NotImplementedError("TODO 2.6: Centre `x` on its mean, take the SVD of the centred data and return (the top-k rows of V^T, the mean, their explained-variance ratios).")
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

@@ -52,21 +52,45 @@ class ConditionalVAE(VAE):
         return ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
 
     def encode(self, inputs):
-        """Returns `(z_mean, z_log_var)` for a pair `(x, labels)`."""
+        """Returns `(z_mean, z_log_var)` for a pair `(x, labels)`.
+
+        The one-hot labels `(N, num_classes)` are reshaped to
+        `(N, 1, 1, num_classes)`, broadcast to `(N, 28, 28, num_classes)`
+        (`ops.broadcast_to`) and concatenated to `x` on the channel axis, so
+        that `self.encoder` sees `(N, 28, 28, 1 + num_classes)`.
+
+        Args:
+            inputs: a pair `(x, labels)`: images `(N, 28, 28, 1)` and integer
+                labels `(N,)`.
+
+        Returns:
+            A tuple `(z_mean, z_log_var)`, each of shape `(N, latent_dim)`.
+        """
         x, labels = inputs
-        # TODO 4.1: Append the one-hot label to x as constant channels and encode.
-        raise NotImplementedError("TODO 4.1: Append the one-hot label to x as constant channels and encode.")
+        # TODO 4.1: Broadcast the one-hot labels to (N, 28, 28, num_classes), concatenate them to x on the last axis and return self.encoder of the result.
+        raise NotImplementedError("TODO 4.1: Broadcast the one-hot labels to (N, 28, 28, num_classes), concatenate them to x on the last axis and return self.encoder of the result.")
 
     def decode(self, inputs):
-        """Returns the images decoded from a pair `(z, labels)`."""
+        """Returns the images decoded from a pair `(z, labels)`.
+
+        `self.decoder` sees `z` and the one-hot labels concatenated on the last
+        axis, `(N, latent_dim + num_classes)`.
+
+        Args:
+            inputs: a pair `(z, labels)`: codes `(N, latent_dim)` and integer
+                labels `(N,)`.
+
+        Returns:
+            Images of shape `(N, 28, 28, 1)`.
+        """
         z, labels = inputs
-        # TODO 4.2: Concatenate z with the one-hot label and decode.
-        raise NotImplementedError("TODO 4.2: Concatenate z with the one-hot label and decode.")
+        # TODO 4.2: Concatenate z and the one-hot labels on the last axis, (N, k + num_classes), and return self.decoder of the result.
+        raise NotImplementedError("TODO 4.2: Concatenate z and the one-hot labels on the last axis, (N, k + num_classes), and return self.decoder of the result.")
 
     def call(self, inputs, training=False):
         x, labels = inputs
-        # TODO 4.3: Like VAE.call, but give the labels to encode and decode.
-        raise NotImplementedError("TODO 4.3: Like VAE.call, but give the labels to encode and decode.")
+        # TODO 4.3: Do what VAE.call does, but pass (x, labels) to self.encode and (z, labels) to self.decode.
+        raise NotImplementedError("TODO 4.3: Do what VAE.call does, but pass (x, labels) to self.encode and (z, labels) to self.decode.")
 
     def unpack_batch(self, data):
         """Splits a batch `(x, labels)` from `fit` into `((x, labels), x)`."""
@@ -84,8 +108,8 @@ class ConditionalVAE(VAE):
             Images of shape `(n, 28, 28, 1)`, image `i` of class `labels[i]`.
         """
         labels = ops.convert_to_tensor(labels, dtype="int32")
-        # TODO 4.4: Draw one prior code per label and decode it with its label.
-        raise NotImplementedError("TODO 4.4: Draw one prior code per label and decode it with its label.")
+        # TODO 4.4: Draw one prior code per label with self.draw_prior and return the codes decoded with their labels.
+        raise NotImplementedError("TODO 4.4: Draw one prior code per label with self.draw_prior and return the codes decoded with their labels.")
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}

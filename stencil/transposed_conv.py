@@ -69,21 +69,27 @@ def conv_transpose_output_length(
             f"got {output_padding}."
         )
     n, k, s = input_length, kernel_size, stride
-    # TODO 1.1: Return the output length for both paddings, with and without output_padding.
-    raise NotImplementedError("TODO 1.1: Return the output length for both paddings, with and without output_padding.")
+    # TODO 1.1: Return the output length by Keras's rule above, for 'valid' and 'same', with and without output_padding.
+    raise NotImplementedError("TODO 1.1: Return the output length by Keras's rule above, for 'valid' and 'same', with and without output_padding.")
 
 
 def conv2d_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None):
     """2-D transposed convolution, equal to `keras.layers.Conv2DTranspose(use_bias=False)`.
 
-    Each input position `(i, j)` adds `inputs[n, i, j, :] @ kernel` (a `kh x kw x C_out`
-    patch) into a *painted* array of size `((H - 1) * sh + kh, (W - 1) * sw + kw)` at
-    rows `i * sh ... i * sh + kh - 1` and columns `j * sw ... j * sw + kw - 1`. The
-    output (size given by `conv_transpose_output_length`) is then cut out of the
-    painted array: for `"valid"` starting at the top-left corner; for `"same"` after
-    dropping `(painted - output) // 2` rows (columns) at the top (left) and the rest
-    at the bottom (right). Where the output is longer than the painted array (a
-    stride larger than the kernel, or `output_padding`), the extra cells are zeros.
+    Each input position `(i, j)` adds `kernel @ inputs[n, i, j, :]` (a `kh x kw x C_out`
+    patch: the kernel weighted by the cell's channels) into a *painted* array of size
+    `((H - 1) * sh + kh, (W - 1) * sw + kw)` at rows `i * sh ... i * sh + kh - 1` and
+    columns `j * sw ... j * sw + kw - 1`. The kernel is used as it is, not flipped.
+    The output (size given by `conv_transpose_output_length`, already computed below
+    as `out_h, out_w`) is then cut out of the painted array: for `"valid"` starting
+    at the top-left corner; for `"same"` after dropping `(painted - output) // 2`
+    rows (columns) at the top (left) and the rest at the bottom (right). Where the
+    output is longer than the painted array (a stride larger than the kernel, or
+    `output_padding`), the extra cells are zeros.
+
+    Hint: two loops over `i` and `j` are enough; `np.einsum` or `np.tensordot`
+    over the `C_in` axis computes the patches of the whole batch at once. Start
+    from a zero array at least as large as both the painted area and the output.
 
     Args:
         inputs: array of shape `(N, H, W, C_in)`.
@@ -118,5 +124,5 @@ def conv2d_transpose(inputs, kernel, strides=1, padding="valid", output_padding=
     out_h = conv_transpose_output_length(height, kh, sh, padding, oph)
     out_w = conv_transpose_output_length(width, kw, sw, padding, opw)
 
-    # TODO 1.2: Paint each input cell's scaled kernel into the output, then crop or pad it.
-    raise NotImplementedError("TODO 1.2: Paint each input cell's scaled kernel into the output, then crop or pad it.")
+    # TODO 1.2: Add every input cell's kernel-weighted patch into a zero 'painted' array at (i * sh, j * sw), then cut the (out_h, out_w) output out of it and return it.
+    raise NotImplementedError("TODO 1.2: Add every input cell's kernel-weighted patch into a zero 'painted' array at (i * sh, j * sw), then cut the (out_h, out_w) output out of it and return it.")

@@ -52,7 +52,7 @@ class Encoder(layers.Layer):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim
         self.filters = tuple(filters)
-        # BEGIN SOLUTION TODO 2.1: Create the stride-2 Conv2D layers, a Flatten and the Dense code layer.
+        # BEGIN SOLUTION TODO 2.1: Create one Conv2D(f, 3, strides=2, padding='same', activation='relu') per f in self.filters, a Flatten and a Dense(latent_dim) code layer.
         self.convs = [
             layers.Conv2D(f, 3, strides=2, padding="same", activation="relu")
             for f in self.filters
@@ -62,7 +62,7 @@ class Encoder(layers.Layer):
         # END SOLUTION
 
     def call(self, x):
-        # BEGIN SOLUTION TODO 2.2: Apply the encoder layers to `x`.
+        # BEGIN SOLUTION TODO 2.2: Apply the convolutions, the Flatten and the Dense layer to `x` and return the code.
         for conv in self.convs:
             x = conv(x)
         return self.dense(self.flatten(x))
@@ -105,7 +105,7 @@ class Decoder(layers.Layer):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim
         self.filters = tuple(filters)
-        # BEGIN SOLUTION TODO 2.3: Create Dense + Reshape to 7x7, two stride-2 Conv2DTranspose layers and a sigmoid output layer.
+        # BEGIN SOLUTION TODO 2.3: Create the Dense and Reshape to (7, 7, filters[0]), one stride-2 Conv2DTranspose per f in self.filters, and the sigmoid Conv2D output layer.
         self.dense = layers.Dense(7 * 7 * self.filters[0], activation="relu")
         self.reshape = layers.Reshape((7, 7, self.filters[0]))
         self.deconvs = [
@@ -116,7 +116,7 @@ class Decoder(layers.Layer):
         # END SOLUTION
 
     def call(self, z):
-        # BEGIN SOLUTION TODO 2.4: Apply the decoder layers to `z`.
+        # BEGIN SOLUTION TODO 2.4: Apply the Dense, the Reshape, the Conv2DTranspose layers and the output layer to `z` and return the images.
         x = self.reshape(self.dense(z))
         for deconv in self.deconvs:
             x = deconv(x)
@@ -169,6 +169,9 @@ class DenoisingAutoencoder(Autoencoder):
     stays the clean image (`model.fit(x, x)`). At inference (`training=False`) no
     noise is added: the model is then used to clean images you give it.
 
+    Draw `eps` with `keras.random.normal(shape, seed=self.seed_generator)`, which
+    gives fresh noise at every training step, and clip with `ops.clip`.
+
     Args:
         latent_dim: int, size of the code.
         noise_stddev: float, standard deviation of the training noise.
@@ -189,7 +192,7 @@ class DenoisingAutoencoder(Autoencoder):
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, x, training=False):
-        # BEGIN SOLUTION TODO 2.5: In training only, add clipped Gaussian noise to `x` before reconstructing it.
+        # BEGIN SOLUTION TODO 2.5: If training, replace `x` by clip(x + noise_stddev * eps, 0, 1) with eps ~ N(0, I) drawn from self.seed_generator; otherwise leave `x` as it is.
         if training:
             noise = keras.random.normal(ops.shape(x), seed=self.seed_generator)
             x = ops.clip(x + self.noise_stddev * noise, 0.0, 1.0)
@@ -204,9 +207,12 @@ def pca(x, k):
     """Principal component analysis with NumPy.
 
     Flattens every example to a vector of `D` numbers, centres the data on its
-    mean and takes the singular value decomposition `X_c = U S V^T`. The rows of
-    `V^T` are the principal directions, sorted by the variance they explain,
-    `S**2 / (N - 1)`.
+    mean and takes the singular value decomposition `X_c = U S V^T`
+    (`np.linalg.svd(X_c, full_matrices=False)`). The rows of `V^T` are the
+    principal directions, sorted by the variance they explain, `S**2 / (N - 1)`;
+    component `i` explains the fraction `S_i**2 / sum_j S_j**2` of the total
+    variance (the sum runs over all singular values, not only the top k).
+    Without centring, the first "component" points at the mean image instead.
 
     Args:
         x: array of shape `(N, ...)`, e.g. images `(N, 28, 28, 1)`.
@@ -220,7 +226,7 @@ def pca(x, k):
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     if not 1 <= k <= min(x.shape):
         raise ValueError(f"`k` must be between 1 and {min(x.shape)}, got {k}.")
-    # BEGIN SOLUTION TODO 2.6: Centre the data, take its SVD and return the top-k components, the mean and the explained-variance ratios.
+    # BEGIN SOLUTION TODO 2.6: Centre `x` on its mean, take the SVD of the centred data and return (the top-k rows of V^T, the mean, their explained-variance ratios).
     mean = x.mean(axis=0)
     _, singular_values, vt = np.linalg.svd(x - mean, full_matrices=False)
     variances = singular_values**2

@@ -45,6 +45,11 @@ class Sampling(layers.Layer):
     Gradients flow to both inputs: `dz/dz_mean = 1` and
     `dz/dz_log_var = 0.5 * exp(0.5 * z_log_var) * eps`.
 
+    Create the `keras.random.SeedGenerator(seed)` once, in `__init__`, and pass
+    it as the `seed` of `keras.random.normal(ops.shape(z_mean), seed=...)`: an
+    int seed, or NumPy noise, would give the same `eps` at every training step.
+    Note the `0.5`: `exp(0.5 * log sigma^2) = sigma`, the standard deviation.
+
     Args:
         seed: optional int, seed of the noise.
 
@@ -58,13 +63,13 @@ class Sampling(layers.Layer):
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
-        # BEGIN SOLUTION TODO 3.1: Create the layer's keras.random.SeedGenerator.
+        # BEGIN SOLUTION TODO 3.1: Store a keras.random.SeedGenerator(seed) in self.seed_generator (an int seed would draw the same noise at every call).
         self.seed_generator = keras.random.SeedGenerator(seed)
         # END SOLUTION
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        # BEGIN SOLUTION TODO 3.2: Return z_mean + exp(0.5 * z_log_var) * eps with eps ~ N(0, I).
+        # BEGIN SOLUTION TODO 3.2: Draw eps ~ N(0, I) of z_mean's shape from self.seed_generator and return z_mean + exp(0.5 * z_log_var) * eps.
         eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
         return z_mean + ops.exp(0.5 * z_log_var) * eps
         # END SOLUTION
@@ -78,7 +83,9 @@ def kl_divergence(z_mean, z_log_var):
 
     `KL = 0.5 * sum_i (mu_i^2 + sigma_i^2 - log sigma_i^2 - 1)`, in nats, summed
     (not averaged) over the `k` latent dimensions. It is 0 exactly when
-    `mu = 0` and `log sigma^2 = 0`.
+    `mu = 0` and `log sigma^2 = 0`. The input is the *log-variance*, so
+    `sigma_i^2 = exp(z_log_var_i)`; use `ops.square`, `ops.exp` and
+    `ops.sum(..., axis=-1)`.
 
     Args:
         z_mean: tensor of shape `(N, k)`, `mu`.
@@ -87,7 +94,7 @@ def kl_divergence(z_mean, z_log_var):
     Returns:
         Tensor of shape `(N,)`.
     """
-    # BEGIN SOLUTION TODO 3.3: Return the closed-form KL, summed over the latent dimensions.
+    # BEGIN SOLUTION TODO 3.3: Return 0.5 * sum_i (mu_i^2 + exp(log_var_i) - log_var_i - 1), summed over the last axis: shape (N,).
     return 0.5 * ops.sum(
         ops.square(z_mean) + ops.exp(z_log_var) - z_log_var - 1.0, axis=-1
     )
@@ -100,7 +107,9 @@ def reconstruction_loss(x, x_hat):
     Each pixel is treated as the probability of a Bernoulli variable:
     `-[x log x_hat + (1 - x) log(1 - x_hat)]`, summed (not averaged) over all
     pixels so that it is in nats per image, on the same scale as the KL.
-    (`keras.ops.binary_crossentropy` clips `x_hat` away from 0 and 1.)
+    `keras.ops.binary_crossentropy(x, x_hat)` returns it per pixel (and clips
+    `x_hat` away from 0 and 1); sum it over every axis but the first, e.g. after
+    `ops.reshape(..., (ops.shape(x)[0], -1))`.
 
     Args:
         x: images, shape `(N, 28, 28, 1)`, values in [0, 1].
@@ -109,7 +118,7 @@ def reconstruction_loss(x, x_hat):
     Returns:
         Tensor of shape `(N,)`.
     """
-    # BEGIN SOLUTION TODO 3.4: Return the binary cross-entropy summed over every pixel of each example.
+    # BEGIN SOLUTION TODO 3.4: Return the binary cross-entropy of x_hat against x, summed over every pixel of each image: shape (N,).
     per_pixel = ops.binary_crossentropy(x, x_hat)
     return ops.sum(ops.reshape(per_pixel, (ops.shape(x)[0], -1)), axis=-1)
     # END SOLUTION
@@ -145,7 +154,7 @@ class VAEEncoder(layers.Layer):
             layers.Conv2D(f, 3, strides=2, padding="same", activation="relu")
             for f in self.filters
         ] + [layers.Flatten(), layers.Dense(hidden_dim, activation="relu")]
-        # BEGIN SOLUTION TODO 3.5: Create the two Dense heads, one for z_mean and one for z_log_var.
+        # BEGIN SOLUTION TODO 3.5: Create the two heads, Dense(latent_dim) for z_mean and Dense(latent_dim) for z_log_var, both without activation.
         self.dense_mean = layers.Dense(latent_dim, name="z_mean")
         self.dense_log_var = layers.Dense(latent_dim, name="z_log_var")
         # END SOLUTION
@@ -153,7 +162,7 @@ class VAEEncoder(layers.Layer):
     def call(self, x):
         for layer in self.trunk:
             x = layer(x)
-        # BEGIN SOLUTION TODO 3.6: Return (z_mean, z_log_var) from the two heads.
+        # BEGIN SOLUTION TODO 3.6: Apply both heads to the trunk's output `x` and return (z_mean, z_log_var).
         return self.dense_mean(x), self.dense_log_var(x)
         # END SOLUTION
 
@@ -229,15 +238,19 @@ class VAE(keras.Model):
 
         Also records the unweighted mean KL in `kl_loss_tracker`, so that
         `fit` reports the KL whatever `beta` is (even `beta = 0`).
+
+        Args:
+            z_mean: tensor of shape `(N, k)`.
+            z_log_var: tensor of shape `(N, k)`.
         """
-        # BEGIN SOLUTION TODO 3.7: Compute the mean KL over the batch, record it in kl_loss_tracker and add beta * KL with self.add_loss.
+        # BEGIN SOLUTION TODO 3.7: Take the batch mean of kl_divergence, record it with self.kl_loss_tracker.update_state and register self.beta times it with self.add_loss.
         kl = ops.mean(kl_divergence(z_mean, z_log_var))
         self.kl_loss_tracker.update_state(kl)
         self.add_loss(self.beta * kl)
         # END SOLUTION
 
     def call(self, x, training=False):
-        # BEGIN SOLUTION TODO 3.8: Encode x, add the KL loss, sample z with self.sampling and decode it.
+        # BEGIN SOLUTION TODO 3.8: Encode x, call self.add_kl_loss, sample z with self.sampling([z_mean, z_log_var]) and return the decoded z.
         z_mean, z_log_var = self.encode(x)
         self.add_kl_loss(z_mean, z_log_var)
         return self.decode(self.sampling([z_mean, z_log_var]))
@@ -249,8 +262,29 @@ class VAE(keras.Model):
         return x, x
 
     def train_step(self, data):
+        """One optimisation step on a batch; `fit` calls it for every batch.
+
+        Under a `tf.GradientTape`, reconstructs `inputs` with
+        `self(inputs, training=True)` (which also fills `self.losses` with the
+        KL term through `add_loss`) and computes
+
+            total_loss = mean_over_batch(reconstruction_loss(x, x_hat)) + sum(self.losses)
+
+        then applies the gradients of `total_loss` with respect to
+        `self.trainable_weights` with `self.optimizer.apply_gradients`, and
+        updates `total_loss_tracker` and `reconstruction_loss_tracker` (the KL
+        tracker is updated by `add_kl_loss`). `test_step` below computes the same
+        loss without the tape.
+
+        Args:
+            data: a batch as given by `fit`.
+
+        Returns:
+            A dict `{"loss", "reconstruction_loss", "kl_loss"}` of the trackers'
+            running means.
+        """
         inputs, x = self.unpack_batch(data)
-        # BEGIN SOLUTION TODO 3.9: Compute the loss under a GradientTape (reconstruction + sum(self.losses)), apply the gradients and update the loss trackers.
+        # BEGIN SOLUTION TODO 3.9: Under a tf.GradientTape, compute batch-mean reconstruction_loss + ops.sum(self.losses); apply its gradients with self.optimizer; update the total and reconstruction loss trackers.
         with tf.GradientTape() as tape:
             x_hat = self(inputs, training=True)
             reconstruction = ops.mean(reconstruction_loss(x, x_hat))
@@ -287,9 +321,10 @@ class VAE(keras.Model):
         """Draws `n` codes from the prior `N(0, I)`, shape `(n, latent_dim)`.
 
         With `seed=None` the draws come from the model's `prior_seed_generator`
-        (new codes every call), otherwise from the given seed (same codes).
+        (new codes every call), otherwise from the given seed (same codes):
+        `keras.random.normal(shape, seed=...)` takes either.
         """
-        # BEGIN SOLUTION TODO 3.10: Draw an (n, latent_dim) tensor from N(0, I).
+        # BEGIN SOLUTION TODO 3.10: Return keras.random.normal of shape (n, latent_dim), seeded by `seed` when given, else by self.prior_seed_generator.
         seed = self.prior_seed_generator if seed is None else seed
         return keras.random.normal((n, self.latent_dim), seed=seed)
         # END SOLUTION
@@ -312,11 +347,16 @@ def interpolate(z_start, z_end, steps):
         steps: int >= 2, the number of points.
 
     Returns:
-        Tensor of shape `(steps, k)`; row 0 is `z_start`, row `steps - 1` is `z_end`.
+        float32 tensor of shape `(steps, k)`; row 0 is `z_start`, row `steps - 1`
+        is `z_end`, and row `i` is `(1 - t_i) * z_start + t_i * z_end` with
+        `t_i = i / (steps - 1)`.
+
+    Hint: `ops.linspace(0.0, 1.0, steps)` reshaped to `(steps, 1)` broadcasts
+    against `(k,)` vectors.
     """
     if steps < 2:
         raise ValueError(f"`steps` must be at least 2 to include both ends, got {steps}.")
-    # BEGIN SOLUTION TODO 3.11: Return `steps` evenly spaced points from z_start to z_end.
+    # BEGIN SOLUTION TODO 3.11: Return the float32 tensor (1 - t) * z_start + t * z_end of shape (steps, k), for `steps` values of t evenly spaced from 0 to 1.
     t = ops.reshape(ops.linspace(0.0, 1.0, steps), (steps, 1))
     z_start = ops.convert_to_tensor(z_start, dtype="float32")
     z_end = ops.convert_to_tensor(z_end, dtype="float32")

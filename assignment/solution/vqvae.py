@@ -43,6 +43,9 @@ class VectorQuantizer(layers.Layer):
         The quantized vectors with straight-through gradients, same shape as
         `z_e`. Adds `mean((sg[z_e] - z_q)^2) + beta * mean((z_e - sg[z_q])^2)`
         with `self.add_loss`.
+
+    `z_q` is `ops.take(self.codebook, self.indices(z_e), axis=0)`; `sg` is
+    `ops.stop_gradient`.
     """
 
     def __init__(self, num_embeddings, embedding_dim, beta=0.25, **kwargs):
@@ -59,13 +62,18 @@ class VectorQuantizer(layers.Layer):
     def indices(self, z_e):
         """Index of the nearest codeword (squared Euclidean distance) for each vector.
 
+        Flatten `z_e` to `(M, D)` vectors and compute all `M x K` distances at
+        once with `||a - e||^2 = ||a||^2 - 2 a.e + ||e||^2` (one `ops.matmul`
+        with the transposed codebook), take `ops.argmin` over the codewords and
+        reshape back.
+
         Args:
             z_e: tensor of shape `(..., D)`.
 
         Returns:
             int tensor of shape `z_e.shape[:-1]`.
         """
-        # BEGIN SOLUTION TODO 5.1: Return, for every vector of z_e, the index of the nearest codeword.
+        # BEGIN SOLUTION TODO 5.1: Return the index of the nearest codeword (squared Euclidean distance) for every vector of z_e, shape z_e.shape[:-1].
         flat = ops.reshape(z_e, (-1, self.embedding_dim))
         distances = (
             ops.sum(ops.square(flat), axis=1, keepdims=True)
@@ -76,7 +84,7 @@ class VectorQuantizer(layers.Layer):
         # END SOLUTION
 
     def call(self, z_e):
-        # BEGIN SOLUTION TODO 5.2: Look up the nearest codewords, add the codebook and commitment losses, and return the straight-through output.
+        # BEGIN SOLUTION TODO 5.2: Look up z_q, the nearest codewords; add codebook loss + beta * commitment loss with self.add_loss; return z_e + stop_gradient(z_q - z_e).
         z_q = ops.take(self.codebook, self.indices(z_e), axis=0)
         codebook_loss = ops.mean(ops.square(ops.stop_gradient(z_e) - z_q))
         commitment_loss = ops.mean(ops.square(z_e - ops.stop_gradient(z_q)))
