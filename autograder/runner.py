@@ -1,0 +1,333 @@
+"""Grades a directory of student files against the rubric.
+
+`grade` walks the rubric part by part. For each check it asks the check for its
+probes, runs them in the part's sandboxed worker (`autograder.sandbox`), and
+scores the plain results here, in the trusted process:
+
+- a check whose dependency (graded in the same run) did not pass fully gets
+  0 points and "Not graded: needs <check> to pass first."; its probes never
+  run, and a part whose checks are all blocked starts no worker;
+- a `ProbeFailed` raised by `require` fails the check with the probe's error
+  (status "todo" when the error is an unfinished stencil TODO);
+- any other exception of a check, a check missing from the registry, or a
+  probe failure that is the autograder's own fault gives that check the
+  status `ERROR`, 0 points and feedback that starts "Autograder error:"
+  (always visible on Gradescope); grading goes on;
+- points are `fraction * check.points` with the fraction clipped to [0, 1]
+  (NaN counts as 0).
+
+Two checks asking for the same probe (same function, same arguments) share
+one run of it. Each probe runs with a seed derived from `seed` and its own
+content, so the same submission gets the same results twice, whatever else is
+graded in the same run.
+"""
+
+import dataclasses
+import functools
+import hashlib
+import json
+import math
+import time
+import traceback
+import zlib
+from pathlib import Path
+
+from autograder.checks.context import GradingContext
+from autograder.checks.registry import Outcome, Probe, ProbeFailed
+from autograder.rubric import RUBRIC, VISIBLE
+from autograder.sandbox import REPO_ROOT, Sandbox, choose_isolation, protect
+from autograder.worker import plain
+
+PROBE_MODULE = "autograder.worker.probes.{part}"
+# What workers must never read when they run as another user.
+SECRETS = (REPO_ROOT / "autograder" / "checks", REPO_ROOT / "assignment" / "solution")
+
+PASSED = "passed"
+PARTIAL = "partial"
+FAILED = "failed"
+TODO = "todo"
+NOT_GRADED = "not graded"
+ERROR = "error"
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckReport:
+    """How one check went.
+
+    Attributes:
+        part: the `rubric.Part` it belongs to.
+        check: the `rubric.Check`.
+        status: `PASSED`, `PARTIAL`, `FAILED`, `TODO`, `NOT_GRADED` or `ERROR`.
+        points: points earned.
+        seconds: wall time spent on it: its probes (a worker start-up
+            included when it needed one) and its scoring.
+        expected, got, feedback, diagnosis: from its `Outcome`.
+        leaderboard: name -> `(value, order)` from `Outcome.leaderboard`,
+            where order is "desc" (higher is better) or "asc".
+        details: for `ERROR`, the traceback, for the course staff.
+    """
+
+    part: object
+    check: object
+    status: str
+    points: float = 0.0
+    seconds: float = 0.0
+    expected: str = ""
+    got: str = ""
+    feedback: str = ""
+    diagnosis: str | None = None
+    leaderboard: dict = dataclasses.field(default_factory=dict)
+    details: str = ""
+
+    @property
+    def max_points(self):
+        return self.check.points
+
+
+@dataclasses.dataclass(frozen=True)
+class PartReport:
+    """What one part cost.
+
+    Attributes:
+        part: the `rubric.Part`.
+        seconds: wall time spent on its checks.
+        probes: distinct probes run.
+        workers: worker processes started (a crash, time-out or memory kill
+            of a probe costs a restart).
+        peak_memory_mb: the largest memory reading of its workers.
+        output: what its workers printed (head and tail).
+    """
+
+    part: object
+    seconds: float
+    probes: int
+    workers: int
+    peak_memory_mb: float
+    output: str
+
+
+@dataclasses.dataclass(frozen=True)
+class GradeReport:
+    """The result of `grade`.
+
+    Attributes:
+        directory: what was graded.
+        seed: the base seed.
+        include_hidden: whether the checks shown after the due date were graded.
+        checks: a `CheckReport` per graded check, in rubric order.
+        parts: a `PartReport` per graded part.
+        seconds: wall time of the whole run.
+        notes: warnings for the course staff (e.g. workers could not switch user).
+    """
+
+    directory: str
+    seed: int
+    include_hidden: bool
+    checks: tuple
+    parts: tuple
+    seconds: float
+    notes: tuple = ()
+
+    def _sum(self, bonus, attribute):
+        return sum(getattr(report, attribute) for report in self.checks
+                   if report.part.bonus == bonus)
+
+    @property
+    def score(self):
+        """Points earned outside the bonus parts."""
+        return self._sum(False, "points")
+
+    @property
+    def max_score(self):
+        """Points graded in this run outside the bonus parts."""
+        return self._sum(False, "max_points")
+
+    @property
+    def bonus(self):
+        return self._sum(True, "points")
+
+    @property
+    def max_bonus(self):
+        return self._sum(True, "max_points")
+
+
+def select_parts(rubric, ids=None):
+    """The parts of `rubric` with the given ids, in rubric order (all when `ids` is empty).
+
+    Raises:
+        ValueError: for an unknown id.
+    """
+    known = [part.id for part in rubric]
+    unknown = [part_id for part_id in ids or () if part_id not in known]
+    if unknown:
+        raise ValueError(f"Unknown part {', '.join(unknown)}; choose from {', '.join(known)}.")
+    return tuple(part for part in rubric if not ids or part.id in ids)
+
+
+def probe_seed(seed, key):
+    """The seed of the probe with content digest `key` in a run seeded with `seed`."""
+    return zlib.crc32(f"{seed}:{key}".encode())
+
+
+def grade(directory, parts=None, include_hidden=False, seed=0, *, rubric=RUBRIC, checks=None,
+          probe_module=PROBE_MODULE, isolation=None, secrets=SECRETS):
+    """Grades the student files in `directory`.
+
+    Args:
+        directory: folder of the student's flat modules.
+        parts: ids of the parts to grade (default: all).
+        include_hidden: also grade the checks shown after the due date.
+        seed: base seed of every probe and of the `GradingContext`.
+        rubric: the parts to grade from (default: `autograder.rubric.RUBRIC`).
+        checks: dict check id -> check object (default: the registry filled
+            by importing `autograder.checks`).
+        probe_module: module the worker imports to register its probes;
+            `{part}` is replaced by the part's id.
+        isolation: a `sandbox.Isolation` (default: `sandbox.choose_isolation()`).
+        secrets: paths workers must not read; made unreadable for the workers'
+            user when they run as another user (see `sandbox.protect`).
+
+    Returns:
+        A `GradeReport`.
+
+    Raises:
+        FileNotFoundError: if `directory` is not a directory.
+        ValueError: for an unknown part id.
+    """
+    started = time.monotonic()
+    if not Path(directory).is_dir():
+        raise FileNotFoundError(f"No directory {directory}.")
+    selected = select_parts(rubric, parts)
+    if checks is None:
+        checks = _registered_checks()
+    isolation = isolation or choose_isolation()
+    protect(secrets, isolation)
+    ctx = GradingContext(seed)
+    reports = {}
+    part_reports = []
+    for part in selected:
+        part_started = time.monotonic()
+        probes = _PartProbes(part, directory, probe_module, isolation, seed)
+        try:
+            for check in part.checks:
+                if include_hidden or check.visibility == VISIBLE:
+                    reports[check.id] = _grade_check(part, check, checks.get(check.id), ctx,
+                                                     probes, reports)
+        finally:
+            probes.close()
+        part_reports.append(PartReport(part, time.monotonic() - part_started, *probes.usage()))
+    return GradeReport(str(directory), seed, include_hidden, tuple(reports.values()),
+                       tuple(part_reports), time.monotonic() - started,
+                       (isolation.note,) if isolation.note else ())
+
+
+class _PartProbes:
+    """Runs the probes of one part in a sandbox started on first use, once per distinct probe."""
+
+    def __init__(self, part, directory, probe_module, isolation, seed):
+        self.part = part
+        self.directory = directory
+        self.probe_module = probe_module.format(part=part.id)
+        self.isolation = isolation
+        self.seed = seed
+        self.sandbox = None
+        self.runs = {}
+
+    def run(self, probe):
+        """The `ProbeRun` of `probe`: from the sandbox, or from an earlier identical request."""
+        key = _digest(probe)
+        if key in self.runs:
+            return self.runs[key]
+        if self.sandbox is None:
+            self.sandbox = Sandbox(
+                self.directory, self.part.modules, self.probe_module,
+                time_limit=self.part.time_limit, memory_limit_mb=self.part.memory_limit_mb,
+                isolation=self.isolation)
+        run = self.sandbox.run(probe.function, probe.kwargs, probe.time_limit,
+                               seed=probe_seed(self.seed, key))
+        self.runs[key] = run
+        return run
+
+    def usage(self):
+        """`(probes run, workers started, peak memory in MB, worker output)`."""
+        if self.sandbox is None:
+            return 0, 0, 0.0, ""
+        sandbox = self.sandbox
+        return len(self.runs), sandbox.starts, sandbox.peak_memory_mb, sandbox.output.text()
+
+    def close(self):
+        if self.sandbox is not None:
+            self.sandbox.close()
+
+
+def _registered_checks():
+    """The registry of real checks, filled by importing every check module."""
+    import autograder.checks
+
+    return autograder.checks.registry.CHECKS
+
+
+def _digest(probe):
+    """A content key of a probe call: same function and arguments, same key."""
+    structure, arrays = plain.encode(probe.kwargs)
+    hasher = hashlib.sha256(json.dumps([probe.function, structure], sort_keys=True).encode())
+    for name in sorted(arrays):
+        array = arrays[name]
+        hasher.update(f"{name}:{array.dtype.str}:{array.shape}".encode())
+        hasher.update(array.tobytes())
+    return hasher.hexdigest()
+
+
+def _grade_check(part, check, implementation, ctx, probes, reports):
+    """The `CheckReport` of one check; never raises for a faulty check."""
+    report = functools.partial(CheckReport, part, check)
+    for dependency in check.depends:
+        if dependency in reports and reports[dependency].status != PASSED:
+            return report(NOT_GRADED, feedback=(
+                f'Not graded: needs "{reports[dependency].check.name}" to pass first.'))
+    if implementation is None:
+        return report(ERROR, feedback=f"Autograder error: no check is registered as {check.id}.")
+    started = time.monotonic()
+    try:
+        requested = implementation.probes(ctx)
+        if not all(isinstance(probe, Probe) for probe in requested.values()):
+            raise TypeError("probes() must return a dict name -> Probe")
+        runs = {name: probes.run(probe) for name, probe in requested.items()}
+        internal = [run.result.error for run in runs.values() if run.internal]
+        if internal:
+            return report(ERROR, seconds=time.monotonic() - started,
+                          feedback=f"Autograder error: {internal[0]}")
+        try:
+            outcome = implementation.score({name: run.result for name, run in runs.items()}, ctx)
+        except ProbeFailed as failure:
+            status = TODO if failure.result.todo else FAILED
+            return report(status, seconds=time.monotonic() - started, feedback=failure.result.error)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"score() returned a {type(outcome).__name__}, not an Outcome")
+        fraction = float(outcome.fraction)
+        leaderboard = _leaderboard(outcome.leaderboard)
+    except Exception as error:  # noqa: BLE001  (a bug of the check: reported, grading goes on)
+        return report(ERROR, seconds=time.monotonic() - started, details=traceback.format_exc(),
+                      feedback=f"Autograder error: {type(error).__name__}: {error}")
+    fraction = 0.0 if math.isnan(fraction) else min(1.0, max(0.0, fraction))
+    status = PASSED if fraction == 1.0 else PARTIAL if fraction > 0 else FAILED
+    return report(status, points=fraction * check.points, seconds=time.monotonic() - started,
+                  expected=str(outcome.expected), got=str(outcome.got),
+                  feedback=str(outcome.feedback), diagnosis=outcome.diagnosis,
+                  leaderboard=leaderboard)
+
+
+def _leaderboard(metrics):
+    """`Outcome.leaderboard` as name -> (float, order); a bare value means higher is better.
+
+    Raises:
+        ValueError: for a value that is not a number or an order other than
+            "asc" or "desc".
+    """
+    entries = {}
+    for name, value in metrics.items():
+        value, order = value if isinstance(value, (tuple, list)) else (value, "desc")
+        if order not in ("asc", "desc"):
+            raise ValueError(f"leaderboard order {order!r} of {name!r} is not 'asc' or 'desc'")
+        entries[str(name)] = (float(value), order)
+    return entries
