@@ -9,6 +9,12 @@ import importlib
 
 COMMANDS = (
     ("build-stencil", "autograder.commands.build_stencil"),
+    ("grade", "autograder.commands.grade"),
+    ("rubric", "autograder.commands.rubric"),
+    ("selftest", "autograder.commands.selftest"),
+    ("package", "autograder.commands.package"),
+    ("release", "autograder.commands.release"),
+    ("batch", "autograder.commands.batch"),
 )
 
 

@@ -40,7 +40,11 @@ from autograder.worker import plain
 
 PROBE_MODULE = "autograder.worker.probes.{part}"
 # What workers must never read when they run as another user.
-SECRETS = (REPO_ROOT / "autograder" / "checks", REPO_ROOT / "assignment" / "solution")
+SECRETS = (
+    REPO_ROOT / "autograder" / "checks",
+    REPO_ROOT / "autograder" / "oracle.py",
+    REPO_ROOT / "assignment" / "solution",
+)
 
 PASSED = "passed"
 PARTIAL = "partial"

@@ -1,0 +1,152 @@
+"""Build the student bundle OUT: stencil, handout, tools, data sample and the visible checks only.
+
+The bundle holds `stencil/`, `assignment/` (the handout, and the tools that
+load, train and draw a student's models) without `solution/`, the grader with
+the visible checks only, the embedded data sample, `requirements.txt` and a
+short README. The checks graded after the due date are stripped out of the
+check modules (`autograder.visible_checks`); the grader's evaluation metrics
+and weights, which only those checks use, are left out too.
+
+Before anything is written the bundle is checked: no solution code
+(`autograder.bundle.solution_leaks`), every import satisfied inside it
+(`autograder.bundle.missing_imports`), exactly the visible checks registered;
+and `stencil/` must be what `build-stencil` generates.
+"""
+
+import sys
+from pathlib import Path
+
+# Staff-side measurement of the checks graded after the due date.
+STAFF_ONLY = ("autograder/metrics",)
+
+README = """\
+# Autoencoders & VAEs in Keras 3: your assignment
+
+- `assignment/HANDOUT.md`: the handout. Read it first: background, every TODO, how it is graded.
+- `stencil/`: your files. Fill in every TODO, then upload these five files (not a folder, not a
+  zip) to Gradescope.
+- `assignment/`: the course code that loads, trains and draws your models.
+- `autograder/`: the checks shown before the due date, to run on your machine. Gradescope runs
+  these and the checks shown after the due date.
+- `data/`: a small sample of Fashion-MNIST, so that everything runs offline.
+
+Set-up (Python 3.10 or newer):
+
+```bash
+pip install -r requirements.txt
+```
+
+Check your work: {visible} of the {total} points (and {bonus_visible} of the {bonus} bonus points)
+are checked here.
+
+```bash
+python -m autograder grade stencil            # every part
+python -m autograder grade stencil -q vae     # one part: {parts}
+python -m autograder grade stencil -q vae -v  # with the whole feedback
+python -m autograder rubric                   # what is checked, and when it is shown
+```
+
+Train your models and look at them:
+
+```bash
+python -m assignment.train vae --impl stencil --sample
+python -m assignment.figures --impl stencil --sample --out my_figures
+```
+"""
+
+
+def add_arguments(parser):
+    """Declare the options of ``release``."""
+    parser.add_argument("out", type=Path, help="folder to create (it must not exist, or be empty)")
+    parser.add_argument("--zip", action="store_true", help="also write OUT.zip")
+
+
+def student_readme(rubric):
+    """The bundle's README.md, with the visible points of `rubric`."""
+    from autograder.rubric import VISIBLE
+
+    def points(bonus, visible_only):
+        return sum(check.points for part in rubric if part.bonus == bonus
+                   for check in part.checks if check.visibility == VISIBLE or not visible_only)
+
+    return README.format(visible=f"{points(False, True):g}", total=f"{points(False, False):g}",
+                         bonus_visible=f"{points(True, True):g}",
+                         bonus=f"{points(True, False):g}",
+                         parts=", ".join(part.id for part in rubric))
+
+
+def visible_check_sources(bundle, rubric):
+    """Replaces the bundle's check modules with their visible checks only."""
+    from autograder.rubric import VISIBLE
+    from autograder.visible_checks import registered_ids, strip_hidden_checks
+
+    modules = {name[:-3].replace("/", "."): name for name in bundle.files
+               if name.startswith("autograder/checks/") and name.endswith(".py")
+               and registered_ids(bundle.text(name))}
+    visible = {check.id for part in rubric for check in part.checks if check.visibility == VISIBLE}
+    stripped = strip_hidden_checks({module: bundle.text(name) for module, name in modules.items()},
+                                   visible)
+    for module, source in stripped.items():
+        bundle.add(modules[module], source)
+    return visible
+
+
+def student_bundle(rubric):
+    """The student `Bundle`, and the ids of the checks it must register."""
+    from autograder.bundle import Bundle
+
+    bundle = Bundle()
+    bundle.add("README.md", student_readme(rubric))
+    bundle.copy("requirements.txt")
+    bundle.copy_tree("stencil")
+    bundle.copy("assignment/HANDOUT.md")
+    bundle.copy_tree("assignment", exclude=("assignment/solution",))
+    bundle.copy_tree("autograder", exclude=STAFF_ONLY)
+    bundle.copy("data/fashion_mnist_sample.npz")
+    bundle.copy("data/README.md")
+    return bundle, visible_check_sources(bundle, rubric)
+
+
+def problems(bundle, visible):
+    """Everything wrong with the student bundle, one line each (empty when it is right)."""
+    from autograder.bundle import missing_imports, registered_checks, solution_leaks
+
+    registered = registered_checks(bundle)
+    return (solution_leaks(bundle) + missing_imports(bundle)
+            + [f"the bundle holds the hidden check {check_id}"
+               for check_id in sorted(registered - visible)]
+            + [f"the bundle lacks the visible check {check_id}"
+               for check_id in sorted(visible - registered)])
+
+
+def run(args):
+    """Build and check the bundle; return 0 when written, 1 when it would be wrong."""
+    from assignment.implementation import SOLUTION_DIR, STENCIL_DIR
+    from autograder.rubric import RUBRIC
+    from autograder.stencil import build_stencil
+
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        print(f"release: {args.out} exists and is not an empty folder.", file=sys.stderr)
+        return 2
+    if not SOLUTION_DIR.is_dir():
+        print("release: run it in the course repository (assignment/solution/ is missing).",
+              file=sys.stderr)
+        return 1
+    if build_stencil(SOLUTION_DIR, STENCIL_DIR, check=True):
+        print("release: stencil/ is out of date: run python -m autograder build-stencil.",
+              file=sys.stderr)
+        return 1
+    bundle, visible = student_bundle(RUBRIC)
+    wrong = problems(bundle, visible)
+    if wrong:
+        print("release: not written, the bundle would be wrong:", *wrong, sep="\n  ",
+              file=sys.stderr)
+        return 1
+    bundle.write_folder(args.out)
+    print(f"Wrote {args.out}/: {len(bundle.files)} files, {bundle.size / 2**20:.1f} MB, "
+          f"with {len(visible)} visible checks.")
+    if args.zip:
+        archive = args.out.with_name(args.out.name + ".zip")
+        bundle.write_zip(archive, prefix=f"{args.out.name}/")
+        print(f"Wrote {archive}.")
+    return 0

@@ -1,0 +1,231 @@
+"""The catalogue of classic mistakes that the checks recognise and name.
+
+A check that finds a wrong value compares it with the values that known
+mistakes give (computed in the grading process, see `autograder.checks`); when
+one matches, its `Outcome.diagnosis` is the mistake's id and its feedback
+names the mistake and says how to fix it. Each id has a mutant in
+`tests/fixtures/mutants/` (a small patch of the reference solution) that the
+tests grade to make sure the right check fails with this mistake's name.
+"""
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Mistake:
+    """A classic mistake.
+
+    Attributes:
+        name: what the mistake is, in a few words, shown to students.
+        explanation: why it is wrong and how to fix it.
+    """
+
+    name: str
+    explanation: str
+
+
+MISTAKES = {
+    # --- Part 1: transposed convolution --------------------------------------------------------
+    "conv_transpose_flipped_kernel": Mistake(
+        "Transposed convolution with a flipped kernel",
+        "Keras's Conv2DTranspose paints the kernel as it is: input cell (i, j) adds "
+        "x[i, j] * kernel to the output window whose top-left corner is (i * stride, j * stride). "
+        "Do not rotate the kernel by 180 degrees (kernel[::-1, ::-1]); that flip belongs to the "
+        "zero-insertion view of the same operation, not to the painting view.",
+    ),
+    "conv_transpose_same_crop_side": Mistake(
+        "The 'same' crop on the wrong side",
+        "With padding='same', cut the painted array to the output length by dropping "
+        "(painted - output) // 2 rows/columns at the top/left and the rest (the larger half) at "
+        "the bottom/right. With a 2x2 kernel and stride 1 the output keeps the top-left corner: "
+        "[[0, 4], [8, 28]] in the lecture's example.",
+    ),
+    "conv_transpose_valid_length": Mistake(
+        "The 'valid' output length ignores a stride larger than the kernel",
+        "Without output_padding, 'valid' gives (n - 1) * s + max(k, s), not (n - 1) * s + k: "
+        "when the stride is larger than the kernel, the copies are still placed s cells apart and "
+        "the last one is followed by s - k empty cells.",
+    ),
+    "conv_transpose_output_padding_length": Mistake(
+        "Wrong output length with output_padding",
+        "With output_padding p the length is the painted length minus the crop plus p: "
+        "(n - 1) * s + k + p for 'valid' and (n - 1) * s + k - 2 * (k // 2) + p for 'same' "
+        "(not the length without output_padding plus p).",
+    ),
+    "conv_transpose_channel_layout": Mistake(
+        "Kernel channels read in the wrong order",
+        "Keras stores a Conv2DTranspose kernel as (kh, kw, C_out, C_in): the output channels "
+        "come first, the input channels last (the reverse of Conv2D). Contract the input's "
+        "channels with the kernel's last axis, e.g. np.einsum('nc,hwoc->nhwo', ...).",
+    ),
+    # --- Part 2: autoencoders ------------------------------------------------------------------
+    "decoder_upsampling_without_conv_transpose": Mistake(
+        "Decoder upsampling without Conv2DTranspose",
+        "The decoder must learn its upsampling: go from 7x7 to 14x14 to 28x28 with "
+        "Conv2DTranspose(filters, 3, strides=2, padding='same') layers, not with UpSampling2D, "
+        "Resizing or an image resize followed by Conv2D.",
+    ),
+    "decoder_output_outside_unit_interval": Mistake(
+        "Decoder output not in [0, 1]",
+        "Pixels lie in [0, 1], so the decoder's last layer needs activation='sigmoid'.",
+    ),
+    "denoising_noise_at_inference": Mistake(
+        "Denoising autoencoder adds noise at inference",
+        "Corrupt the input only when call gets training=True (model.fit passes it); with "
+        "training=False (predict, evaluate, model(x)) reconstruct the input as it is.",
+    ),
+    "denoising_noise_never_added": Mistake(
+        "Denoising autoencoder never adds noise",
+        "In training, reconstruct from the corrupted input: assign the result back, "
+        "x = ops.clip(x + noise_stddev * noise, 0.0, 1.0), before calling the encoder; "
+        "otherwise the model is a plain autoencoder.",
+    ),
+    "denoising_same_noise_every_call": Mistake(
+        "Denoising autoencoder adds the same noise at every training step",
+        "Draw the noise with keras.random.normal(ops.shape(x), seed=self.seed_generator): the "
+        "SeedGenerator gives fresh noise at every call, whereas an int seed repeats the same "
+        "noise, which the model can learn to subtract.",
+    ),
+    "pca_without_centring": Mistake(
+        "PCA without centring",
+        "Subtract the mean image before the SVD: x_c = x - x.mean(axis=0). Without centring, "
+        "the first direction points at the mean image instead of along the largest variance, and "
+        "the explained-variance ratios are wrong.",
+    ),
+    "pca_ratio_over_top_k": Mistake(
+        "Explained variance divided by the top-k variance only",
+        "The ratio of component i is S_i**2 / sum_j S_j**2 over ALL singular values, so that it "
+        "is the share of the total variance; dividing by the top k alone makes the ratios sum "
+        "to 1 whatever k is.",
+    ),
+    "pca_ratio_of_singular_values": Mistake(
+        "Explained variance from the singular values instead of their squares",
+        "A component's variance is S_i**2 / (N - 1): square the singular values before taking "
+        "the ratios, S_i**2 / sum_j S_j**2.",
+    ),
+    # --- Part 3: the VAE ---------------------------------------------------------------------
+    "vae_sampling_exp_log_var": Mistake(
+        "Sampling with exp(log σ²) instead of exp(½ log σ²)",
+        "z_log_var is log σ², so exp(z_log_var) is the variance σ², not the standard "
+        "deviation. Use z = z_mean + exp(0.5 * z_log_var) * eps.",
+    ),
+    "vae_sampler_ignores_variance": Mistake(
+        "The sampler ignores the variance",
+        "z must be z_mean + exp(0.5 * z_log_var) * eps: scale the noise eps by the standard "
+        "deviation given by z_log_var (and do add the noise).",
+    ),
+    "vae_sampler_blocks_gradients": Mistake(
+        "The sampler blocks gradients",
+        "The reparameterization trick exists so that gradients reach z_mean and z_log_var. "
+        "Compute z with keras.ops on the input tensors, without stop_gradient, NumPy "
+        "conversions or tf.constant.",
+    ),
+    "vae_sampler_reuses_noise": Mistake(
+        "The sampler reuses the same noise every call",
+        "eps must be new at every call, also inside a compiled train_step. Draw it with "
+        "keras.random.normal(ops.shape(z_mean), seed=self.seed_generator), where "
+        "self.seed_generator = keras.random.SeedGenerator(seed) is created once in __init__; an "
+        "int seed, or NumPy noise, gives the same eps every time.",
+    ),
+    "vae_sampler_ignores_seed": Mistake(
+        "The sampler ignores its seed",
+        "Two Sampling(seed=s) layers must draw the same noise: create "
+        "keras.random.SeedGenerator(seed) with the layer's seed.",
+    ),
+    "vae_kl_log_sigma": Mistake(
+        "KL with log σ instead of log σ²",
+        "The encoder predicts the log-variance log σ², so σ² = exp(z_log_var) and the log term "
+        "is z_log_var itself: KL = 0.5 * sum(mu² + exp(z_log_var) - z_log_var - 1).",
+    ),
+    "vae_kl_missing_half": Mistake(
+        "KL missing the factor ½",
+        "KL = 0.5 * sum(mu² + exp(z_log_var) - z_log_var - 1): keep the 0.5.",
+    ),
+    "vae_kl_mean_over_latent": Mistake(
+        "KL averaged instead of summed over the latent dimensions",
+        "The KL of a diagonal Gaussian is the sum of the KLs of its dimensions: use "
+        "ops.sum(..., axis=-1), not ops.mean.",
+    ),
+    "vae_kl_sign_error": Mistake(
+        "KL sign error",
+        "KL = 0.5 * sum(mu² + exp(z_log_var) - z_log_var - 1) is never negative; equivalently "
+        "-0.5 * sum(1 + z_log_var - mu² - exp(z_log_var)). Check the sign of each term.",
+    ),
+    "vae_reconstruction_averaged_over_pixels": Mistake(
+        "Reconstruction loss averaged over pixels",
+        "Sum the binary cross-entropy over the 784 pixels of each image: the mean is 784 times "
+        "smaller, so the KL term dominates and the VAE ignores its input (posterior collapse).",
+    ),
+    "vae_reconstruction_arguments_swapped": Mistake(
+        "Reconstruction loss with its arguments swapped",
+        "The target comes first: binary_crossentropy(x, x_hat), with the images x as targets "
+        "and the reconstructions x_hat as predicted probabilities.",
+    ),
+    "vae_shared_head": Mistake(
+        "One head used for both the mean and the log-variance",
+        "Create two separate Dense(latent_dim) layers, one for z_mean and one for z_log_var, "
+        "and apply each to the trunk's output.",
+    ),
+    "vae_kl_not_added": Mistake(
+        "KL never added with add_loss",
+        "call must register the regularizer with self.add_loss(self.beta * mean KL), so that it "
+        "appears in self.losses and train_step minimises it.",
+    ),
+    "vae_beta_ignored": Mistake(
+        "β ignored",
+        "The KL term added with add_loss must be weighted: self.add_loss(self.beta * kl).",
+    ),
+    "vae_kl_summed_over_batch": Mistake(
+        "KL summed over the batch instead of averaged",
+        "Add beta times the batch mean of kl_divergence, ops.mean(...), so that the KL is on "
+        "the same per-image scale as the mean reconstruction loss.",
+    ),
+    "vae_kl_loss_weighted_by_beta": Mistake(
+        "kl_loss reported weighted by β",
+        "Record the unweighted batch-mean KL in kl_loss_tracker, so that the KL can be compared "
+        "across values of β (even β = 0); only the term given to add_loss is weighted.",
+    ),
+    "vae_train_step_ignores_losses": Mistake(
+        "train_step ignores self.losses",
+        "A custom train_step gets no loss for free: the total loss must be the mean "
+        "reconstruction loss + ops.sum(self.losses), computed inside the GradientTape, so that "
+        "everything added with add_loss (the KL, the quantizer's losses, ...) is minimised.",
+    ),
+    # --- Part 4: the conditional VAE -----------------------------------------------------------
+    "cvae_encoder_ignores_label": Mistake(
+        "The encoder ignores the label",
+        "encode((x, labels)) must give the one-hot labels to the encoder: broadcast them to "
+        "(N, 28, 28, num_classes) and concatenate them to x on the channel axis.",
+    ),
+    "cvae_decoder_ignores_label": Mistake(
+        "The decoder ignores the label",
+        "decode((z, labels)) must give the decoder z and the one-hot labels concatenated on the "
+        "last axis, (N, latent_dim + num_classes).",
+    ),
+    "cvae_sample_ignores_labels": Mistake(
+        "sample ignores the requested labels",
+        "sample(labels) must decode its prior draws together with the given labels: "
+        "self.decode((z, labels)).",
+    ),
+    # --- Part 5: the VQ-VAE --------------------------------------------------------------------
+    "vqvae_dot_product": Mistake(
+        "Nearest codeword by largest dot product instead of smallest distance",
+        "The nearest codeword minimises ||z - e||^2 = ||z||^2 - 2 z.e + ||e||^2; the dot product "
+        "alone favours long codewords. Take the argmin of the full squared distance.",
+    ),
+    "vqvae_distance_sign": Mistake(
+        "Sign error in the squared distance",
+        "||z - e||^2 = ||z||^2 - 2 z.e + ||e||^2: the cross term is subtracted.",
+    ),
+    "vqvae_no_straight_through": Mistake(
+        "No straight-through gradient",
+        "argmin has no gradient, so returning z_q cuts the encoder off from the reconstruction "
+        "loss. Return z_e + stop_gradient(z_q - z_e): z_q in the forward pass, the identity in "
+        "the backward pass.",
+    ),
+    "vqvae_losses_swapped": Mistake(
+        "Codebook and commitment losses swapped",
+        "The codebook loss mean((sg[z_e] - z_q)^2) trains the codebook with weight 1; the "
+        "commitment loss beta * mean((z_e - sg[z_q])^2) trains the encoder with weight beta.",
+    ),
+}
