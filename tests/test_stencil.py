@@ -134,12 +134,16 @@ def test_handout_lists_the_parts_that_grade_q_accepts():
     assert re.findall(r"`([^`]+)`", sentence.group(1)) == [part.id for part in RUBRIC]
 
 
-def test_handout_rubric_table_is_delimited_for_regeneration():
+def test_handout_points_table_is_the_rubric():
+    from autograder.commands.rubric import format_markdown
+
     handout = HANDOUT.read_text(encoding="utf-8")
     assert handout.count(RUBRIC_BEGIN) == 1 and handout.count(RUBRIC_END) == 1
     table = handout.split(RUBRIC_BEGIN)[1].split(RUBRIC_END)[0]
-    rows = [line for line in table.strip().splitlines() if line.startswith("|")]
-    assert len(rows) > 2, "expected a Markdown table (header, separator, rows) between the markers"
+    assert table.strip() == format_markdown().strip(), (
+        "The handout's points table differs from the rubric: paste the output of "
+        "`python -m autograder rubric --markdown` between the RUBRIC TABLE markers."
+    )
 
 
 # --- the stencil as Python -----------------------------------------------------
