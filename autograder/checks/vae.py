@@ -1,0 +1,739 @@
+"""Checks of Part 3: the variational autoencoder (`vae.py`).
+
+Expected values come from the NumPy formulas below, written independently of
+any implementation. Where a value is wrong, the checks also compute the values
+that the classic mistakes give (KL with `log sigma` instead of `log sigma^2`,
+`exp(log sigma^2)` as the standard deviation, ...) and name the mistake when
+the student's value matches one (see `autograder.diagnosis`).
+"""
+
+import functools
+
+import numpy as np
+
+from autograder.checks.autoencoders import (
+    IMAGE_SHAPE,
+    combine,
+    credit,
+    mistake_feedback,
+    test_images,
+    training_seed,
+)
+from autograder.checks.registry import Check, Outcome, Probe, register, require
+
+# Keras's binary cross-entropy clips probabilities to [EPSILON, 1 - EPSILON].
+EPSILON = 1e-7
+
+
+# --- Reference formulas (NumPy, float64) -------------------------------------------------
+
+
+def kl_divergence(z_mean, z_log_var):
+    """`KL(N(mu, exp(lv)) || N(0, I)) = 0.5 sum(mu^2 + sigma^2 - log sigma^2 - 1)` per row."""
+    z_mean, z_log_var = np.float64(z_mean), np.float64(z_log_var)
+    return 0.5 * np.sum(np.square(z_mean) + np.exp(z_log_var) - z_log_var - 1.0, axis=-1)
+
+
+def reconstruction_loss(x, x_hat):
+    """Binary cross-entropy summed over the pixels of each image, shape `(N,)`."""
+    x = np.float64(x)
+    p = np.clip(np.float64(x_hat), EPSILON, 1.0 - EPSILON)
+    per_pixel = -(x * np.log(p) + (1.0 - x) * np.log(1.0 - p))
+    return per_pixel.reshape(len(x), -1).sum(axis=1)
+
+
+def kl_variants(z_mean, z_log_var):
+    """The KL values that the classic mistakes give: mistake id -> list of arrays `(N,)`."""
+    mu2, lv = np.square(np.float64(z_mean)), np.float64(z_log_var)
+    k = lv.shape[-1]
+
+    def half_sum(terms):
+        return 0.5 * np.sum(terms, axis=-1)
+
+    variants = {
+        "vae_kl_log_sigma": [
+            # log sigma^2 taken for log sigma: sigma^2 = exp(2 lv), log sigma^2 = 2 lv.
+            half_sum(mu2 + np.exp(2.0 * lv) - 2.0 * lv - 1.0),
+            # The textbook form sum(-log sigma + (sigma^2 + mu^2 - 1) / 2) with lv as log sigma.
+            half_sum(mu2 + np.exp(lv) - 2.0 * lv - 1.0),
+        ],
+        "vae_kl_missing_half": [2.0 * half_sum(mu2 + np.exp(lv) - lv - 1.0)],
+        "vae_kl_sign_error": [
+            -half_sum(mu2 + np.exp(lv) - lv - 1.0),
+            half_sum(-mu2 + np.exp(lv) - lv - 1.0),
+            half_sum(mu2 - np.exp(lv) - lv - 1.0),
+            half_sum(mu2 + np.exp(lv) + lv - 1.0),
+        ],
+    }
+    if k > 1:
+        variants["vae_kl_mean_over_latent"] = [half_sum(mu2 + np.exp(lv) - lv - 1.0) / k]
+    return variants
+
+
+KL_MISTAKES = ("vae_kl_log_sigma", "vae_kl_missing_half", "vae_kl_mean_over_latent",
+               "vae_kl_sign_error")
+
+
+# --- Helpers shared with the checks of Parts 4 and 5 ------------------------------------------
+
+
+def close(got, expected, rtol=1e-4, atol=1e-5):
+    """Whether `got` has the shape of `expected` and the same values within tolerance."""
+    got, expected = np.asarray(got), np.asarray(expected)
+    return got.shape == expected.shape and bool(
+        np.all(np.isfinite(got)) and np.allclose(got, expected, rtol=rtol, atol=atol)
+    )
+
+
+def brief(array, count=4):
+    """A short description of an array: shape and first values."""
+    array = np.asarray(array)
+    if array.ndim == 0:
+        return f"{float(array):.6g}"
+    values = ", ".join(f"{v:.4g}" for v in array.ravel()[:count])
+    more = ", ..." if array.size > count else ""
+    return f"shape {array.shape}, [{values}{more}]"
+
+
+# --- Sampling --------------------------------------------------------------------------------
+
+
+def sampling_inputs(rng, rows):
+    """Means and log-variances, one value per latent dimension, repeated over `rows` rows.
+
+    The log-variances lie in four separated bands (none near 0), so that the
+    standard deviations `exp(0.5 lv)`, the variances `exp(lv)` and 1 are far apart.
+    """
+    bands = np.array([[-2.5, -1.5], [-1.2, -0.6], [0.6, 1.2], [1.5, 2.5]])
+    log_var = rng.uniform(bands[:, 0], bands[:, 1])[rng.permutation(len(bands))]
+    mean = rng.uniform(-2.0, 2.0, len(bands))
+    tile = np.ones((rows, 1), dtype=np.float32)
+    return np.float32(tile * mean), np.float32(tile * log_var)
+
+
+@register("vae.sampling_statistics")
+class SamplingStatistics(Check):
+    """`Sampling` draws `z ~ N(mu, exp(log_var))`: right shape, mean and standard deviation."""
+
+    ROWS = 4000
+    STD_RTOL = 0.08  # 7 standard errors of a standard deviation estimated from 4,000 draws.
+
+    def probes(self, ctx):
+        z_mean, z_log_var = sampling_inputs(ctx.rng("vae.sampling_statistics"), self.ROWS)
+        return {"draws": Probe("vae.sampling_draws",
+                               {"z_mean": z_mean, "z_log_var": z_log_var, "seed": 7})}
+
+    def score(self, results, ctx):
+        z = np.float64(require(results, "draws")["z"])
+        z_mean, z_log_var = (v[0] for v in sampling_inputs(ctx.rng("vae.sampling_statistics"),
+                                                           self.ROWS))
+        expected_shape = (self.ROWS, len(z_mean))
+        if z.shape != expected_shape:
+            return Outcome.failed(
+                f"shape {expected_shape}", f"shape {z.shape}",
+                "Sampling must return z with the shape of z_mean.",
+            )
+        if not np.all(np.isfinite(z)):
+            return Outcome.failed("finite values", "NaN or infinite values",
+                                  "Sampling returned NaN or infinite values.")
+        std = np.exp(0.5 * np.float64(z_log_var))
+        mean_got, std_got = z.mean(axis=0), z.std(axis=0)
+        mean_ok = bool(np.all(np.abs(mean_got - z_mean)
+                              <= 5.0 * np.maximum(std, std_got) / np.sqrt(self.ROWS) + 1e-6))
+        std_ok = bool(np.all(np.abs(std_got / std - 1.0) <= self.STD_RTOL))
+        std_diagnosis = None
+        std_feedback = "The standard deviation of z must be exp(0.5 * z_log_var)."
+        if not std_ok:
+            if np.all(np.abs(std_got / np.exp(z_log_var) - 1.0) <= self.STD_RTOL):
+                std_diagnosis = "vae_sampling_exp_log_var"
+            elif np.all(np.abs(std_got - 1.0) <= self.STD_RTOL) or np.all(std_got < 1e-6):
+                std_diagnosis = "vae_sampler_ignores_variance"
+            if std_diagnosis:
+                std_feedback = mistake_feedback(std_diagnosis)
+        return combine([
+            (1, mean_ok, f"mean of z = z_mean = {brief(z_mean)}", f"{brief(mean_got)}",
+             "The mean of z must be z_mean.", None),
+            (1, std_ok, f"std of z = exp(0.5 * z_log_var) = {brief(std)}", f"{brief(std_got)}",
+             std_feedback, std_diagnosis),
+        ])
+
+
+@register("vae.sampling_noise")
+class SamplingNoise(Check):
+    """Fresh noise at every call (eager and under `tf.function`), reproducible with a seed."""
+
+    def probes(self, ctx):
+        return {"noise": Probe("vae.sampling_noise", {"shape": [64, 3], "seed": 11})}
+
+    def score(self, results, ctx):
+        value = require(results, "noise")
+        draws = {key: np.float64(array) for key, array in value.items()}
+        if all(np.all(np.abs(array) < 1e-12) for array in draws.values()):
+            return Outcome.failed(
+                "z - z_mean ~ N(0, 1) when z_log_var = 0", "z = z_mean exactly (no noise)",
+                mistake_feedback("vae_sampler_ignores_variance", "Sampling adds no noise at all."),
+                diagnosis="vae_sampler_ignores_variance",
+            )
+        reuse = mistake_feedback("vae_sampler_reuses_noise")
+        fresh = not close(draws["eager_1"], draws["eager_2"])
+        fresh_compiled = not close(draws["compiled_1"], draws["compiled_2"])
+        twins = close(draws["twin_1"], draws["twin_2"])
+        return combine([
+            (1, fresh, "two calls draw different noise",
+             "different z" if fresh else "two calls returned the same z",
+             reuse, "vae_sampler_reuses_noise"),
+            (1, fresh_compiled, "two calls under tf.function draw different noise",
+             "different z" if fresh_compiled else "the same z under tf.function",
+             reuse, "vae_sampler_reuses_noise"),
+            (1, twins, "two layers built with the same seed draw the same noise",
+             "the same z" if twins else "different z", mistake_feedback("vae_sampler_ignores_seed"),
+             "vae_sampler_ignores_seed"),
+        ])
+
+
+@register("vae.reparameterization_gradients")
+class ReparameterizationGradients(Check):
+    """`dz/dmu = 1` and `dz/dlog_var = 0.5 exp(0.5 log_var) eps = 0.5 (z - mu)`."""
+
+    def probes(self, ctx):
+        rng = ctx.rng("vae.reparameterization_gradients")
+        return {"gradients": Probe("vae.sampling_gradients", {
+            "z_mean": np.float32(rng.normal(size=(16, 3))),
+            "z_log_var": np.float32(rng.uniform(-2.0, 2.0, size=(16, 3))),
+            "seed": 5,
+        })}
+
+    def score(self, results, ctx):
+        value = require(results, "gradients")
+        kwargs = self.probes(ctx)["gradients"].kwargs
+        z_mean = np.float64(kwargs["z_mean"])
+        z = np.float64(value["z"])
+        if z.shape != z_mean.shape:
+            return Outcome.failed(f"z of shape {z_mean.shape}", f"shape {z.shape}",
+                                  "Sampling must return z with the shape of z_mean.")
+        # eps = (z - mu) / exp(0.5 lv), so dz/dlv = 0.5 exp(0.5 lv) eps = 0.5 (z - mu).
+        expected_log_var = 0.5 * (z - z_mean)
+        grad_mean, grad_log_var = value["grad_mean"], value["grad_log_var"]
+        if grad_mean is None and grad_log_var is None:
+            return Outcome.failed(
+                "gradients dz/dmu and dz/dlog_var", "no gradient at all (None)",
+                mistake_feedback("vae_sampler_blocks_gradients"),
+                diagnosis="vae_sampler_blocks_gradients",
+            )
+        return combine([
+            self.part("dz/dmu = 1 everywhere", grad_mean, np.ones_like(z_mean),
+                      "dz/dmu must be 1: z = mu + sigma * eps."),
+            self.part(f"dz/dlog_var = 0.5 * exp(0.5 * log_var) * eps = {brief(expected_log_var)}",
+                      grad_log_var, expected_log_var,
+                      "dz/dlog_var must be 0.5 * exp(0.5 * log_var) * eps.",
+                      variance_as_std=2.0 * expected_log_var),
+        ])
+
+    @staticmethod
+    def part(expected_text, gradient, expected, feedback, variance_as_std=None):
+        """A sub-result of `combine` for one gradient, naming the mistake it shows, if any.
+
+        Args:
+            expected_text: what is expected, for the report.
+            gradient: the gradient returned by the probe, or None.
+            expected: its expected value.
+            feedback: the feedback when it is wrong for no known reason.
+            variance_as_std: the gradient that `exp(log_var) * eps` would give.
+        """
+        correct = gradient is not None and close(gradient, expected, rtol=1e-3, atol=1e-5)
+        diagnosis = None
+        if not correct and (gradient is None or np.allclose(gradient, 0.0)):
+            diagnosis = "vae_sampler_blocks_gradients"
+        elif not correct and variance_as_std is not None and close(gradient, variance_as_std,
+                                                                  1e-3, 1e-5):
+            diagnosis = "vae_sampling_exp_log_var"
+        return (1, correct, expected_text, "None" if gradient is None else brief(gradient),
+                mistake_feedback(diagnosis) if diagnosis else feedback, diagnosis)
+
+
+# --- Losses --------------------------------------------------------------------------------
+
+
+def kl_cases(rng):
+    """Inputs of the KL probes: name -> (z_mean, z_log_var), several k and extreme log-variances."""
+    cases = {}
+    for name, (n, k) in {"k1": (5, 1), "k4": (6, 4), "k16": (3, 16)}.items():
+        cases[name] = (rng.normal(0.0, 1.5, (n, k)), rng.uniform(-3.0, 3.0, (n, k)))
+    extreme_log_var = np.linspace(-10.0, 10.0, 20).reshape(4, 5)
+    cases["extreme"] = (rng.normal(0.0, 3.0, (4, 5)), extreme_log_var)
+    cases["zero"] = (np.zeros((2, 3)), np.zeros((2, 3)))
+    return {name: (np.float32(m), np.float32(v)) for name, (m, v) in cases.items()}
+
+
+@register("vae.kl_closed_form")
+class KLClosedForm(Check):
+    """`kl_divergence` equals the closed form, summed over latent dimensions, per example."""
+
+    def probes(self, ctx):
+        return {
+            name: Probe("vae.kl_divergence", {"z_mean": mean, "z_log_var": log_var})
+            for name, (mean, log_var) in kl_cases(ctx.rng("vae.kl_closed_form")).items()
+        }
+
+    def score(self, results, ctx):
+        cases = kl_cases(ctx.rng("vae.kl_closed_form"))
+        got = {name: np.float64(require(results, name)["kl"]) for name in cases}
+        expected = {name: kl_divergence(*inputs) for name, inputs in cases.items()}
+        wrong = [name for name in cases if not close(got[name], expected[name], 1e-4, 1e-4)]
+        if not wrong:
+            return Outcome.passed(f"KL per example, e.g. {brief(expected['k4'])}",
+                                  brief(got["k4"]))
+        name = wrong[0]
+        mean, log_var = cases[name]
+        n, k = mean.shape
+        shown = dict(expected=f"k = {k}: shape ({n},), {brief(expected[name])}",
+                     got=f"{brief(got[name])}")
+        if got[name].shape != (n,):
+            feedback = f"kl_divergence must return one value per example, shape ({n},)"
+            if got[name].shape == (n, k):
+                feedback += ": sum over the latent dimensions (the last axis)."
+            elif got[name].ndim == 0:
+                feedback += "; the batch mean is taken later, in the VAE."
+            return Outcome.failed(feedback=feedback + ".", **shown)
+        diagnosed = self.diagnose(cases, got)
+        if diagnosed:
+            return Outcome.failed(feedback=mistake_feedback(diagnosed), diagnosis=diagnosed,
+                                  **shown)
+        if wrong == ["extreme"]:
+            return Outcome(0.5, feedback=(
+                "Right for moderate values but wrong for extreme log-variances (-10 to 10): "
+                "compute sigma^2 as exp(z_log_var) and use z_log_var itself as log sigma^2."
+            ), **shown)
+        return Outcome.failed(feedback="KL must be 0.5 * sum(mu^2 + exp(lv) - lv - 1) "
+                              "over the latent dimensions.", **shown)
+
+    @staticmethod
+    def diagnose(cases, got):
+        """The mistake whose values match `got` on every case where it makes a difference."""
+
+        def matches(name, mistake_id):
+            variants = kl_variants(*cases[name])
+            if mistake_id not in variants:  # no difference here, e.g. mean or sum when k = 1
+                return True
+            return any(close(got[name], value, 1e-3, 1e-3) for value in variants[mistake_id])
+
+        return next((mistake_id for mistake_id in KL_MISTAKES
+                     if all(matches(name, mistake_id) for name in cases)), None)
+
+
+def reconstruction_inputs(rng):
+    """Images and predictions, `(5, 28, 28, 1)`, all away from 0 and 1 (where clipping matters).
+
+    Two images are nearly binary (0.01 or 0.99), three are grey.
+    """
+    x = rng.uniform(0.01, 0.99, (5, *IMAGE_SHAPE))
+    x[:2] = 0.01 + 0.98 * np.round(x[:2])
+    x_hat = rng.uniform(0.02, 0.98, (5, *IMAGE_SHAPE))
+    return np.float32(x), np.float32(x_hat)
+
+
+@register("vae.reconstruction_loss")
+class ReconstructionLoss(Check):
+    """`reconstruction_loss` is the binary cross-entropy summed over pixels, per example."""
+
+    def probes(self, ctx):
+        x, x_hat = reconstruction_inputs(ctx.rng("vae.reconstruction_loss"))
+        return {"loss": Probe("vae.reconstruction_loss", {"x": x, "x_hat": x_hat})}
+
+    def score(self, results, ctx):
+        got = np.float64(require(results, "loss")["loss"])
+        x, x_hat = reconstruction_inputs(ctx.rng("vae.reconstruction_loss"))
+        expected = reconstruction_loss(x, x_hat)
+        shown = dict(expected=f"BCE summed per image, {brief(expected)}", got=brief(got))
+        if close(got, expected, rtol=1e-3, atol=1e-3):
+            return Outcome.passed(**shown)
+        if got.shape != expected.shape:
+            feedback = "reconstruction_loss must return one value per image, shape (N,)"
+            if got.size == 1 and np.isclose(got.item(), expected.mean(), rtol=1e-3):
+                feedback += ": it returned the batch mean; the VAE takes the mean itself"
+            return Outcome.failed(feedback=feedback + ".", **shown)
+        variants = {
+            "vae_reconstruction_averaged_over_pixels": expected / np.prod(IMAGE_SHAPE),
+            "vae_reconstruction_arguments_swapped": reconstruction_loss(x_hat, x),
+        }
+        for mistake_id, variant in variants.items():
+            if close(got, variant, rtol=1e-3, atol=1e-5):
+                return Outcome.failed(feedback=mistake_feedback(mistake_id),
+                                      diagnosis=mistake_id, **shown)
+        return Outcome.failed(
+            feedback="Sum the per-pixel binary cross-entropy -[x log x_hat + (1 - x) "
+                     "log(1 - x_hat)] over all pixels of each image.", **shown)
+
+
+@register("vae.encoder_heads")
+class EncoderHeads(Check):
+    """`VAEEncoder(k)(x)` returns two `(N, k)` tensors, two different functions of `x`."""
+
+    LATENT_DIMS = (2, 5)
+
+    def probes(self, ctx):
+        x = test_images(ctx, 8, "vae.encoder_heads")
+        return {f"k{k}": Probe("vae.encoder_outputs", {"latent_dim": k, "x": x, "seed": 3})
+                for k in self.LATENT_DIMS}
+
+    def score(self, results, ctx):
+        parts = []
+        for k in self.LATENT_DIMS:
+            value = require(results, f"k{k}")
+            z_mean, z_log_var = np.float64(value["z_mean"]), np.float64(value["z_log_var"])
+            shapes_ok = z_mean.shape == z_log_var.shape == (8, k)
+            parts.append((1, shapes_ok, f"k = {k}: z_mean and z_log_var of shape (8, {k})",
+                          f"shapes {z_mean.shape} and {z_log_var.shape}",
+                          f"Both heads must be Dense({k}) layers applied to the trunk's output.",
+                          None))
+            if not shapes_ok:
+                continue
+            same = close(z_mean, z_log_var)
+            parts.append((1, not same, "z_mean and z_log_var differ (two heads)",
+                          "z_mean == z_log_var" if same else "they differ",
+                          mistake_feedback("vae_shared_head"), "vae_shared_head"))
+            varies = bool(np.std(z_mean, axis=0).max() > 0 and np.std(z_log_var, axis=0).max() > 0)
+            parts.append((1, varies, "the outputs depend on the image",
+                          "they do" if varies else "the same output for every image",
+                          "Apply the heads to the trunk's output for each image.", None))
+        return combine(parts)
+
+
+@register("vae.add_loss")
+class AddLoss(Check):
+    """After `model(x)`, `model.losses` holds `beta * mean(KL(encode(x)))`."""
+
+    BETAS = (0.0, 1.0, 4.0)
+
+    def probes(self, ctx):
+        x = test_images(ctx, 16, "vae.add_loss")
+        return {f"beta{beta:g}": Probe("vae.added_losses",
+                                       {"x": x, "latent_dim": 3, "beta": beta, "seed": 2})
+                for beta in self.BETAS}
+
+    def score(self, results, ctx):
+        values = {beta: require(results, f"beta{beta:g}") for beta in self.BETAS}
+        shapes = {tuple(value["output_shape"]) for value in values.values()}
+        if shapes != {(16, *IMAGE_SHAPE)}:
+            return Outcome.failed(f"VAE(x) of shape {(16, *IMAGE_SHAPE)}",
+                                  f"shape {shapes.pop()}",
+                                  "VAE.call must return the decoded images.")
+        if all(value["loss_count"] == 0 for value in values.values()):
+            return Outcome.failed("beta * mean(KL) in model.losses", "model.losses is empty",
+                                  mistake_feedback("vae_kl_not_added"),
+                                  diagnosis="vae_kl_not_added")
+        kl = {beta: kl_divergence(value["z_mean"], value["z_log_var"])
+              for beta, value in values.items()}
+        got = {beta: value["loss_total"] for beta, value in values.items()}
+        expected = {beta: beta * kl[beta].mean() for beta in self.BETAS}
+
+        def matches(target):
+            return all(np.isclose(got[beta], target(beta), rtol=1e-3, atol=1e-7)
+                       for beta in self.BETAS)
+
+        shown = dict(
+            expected="sum(model.losses) = " + ", ".join(
+                f"{expected[b]:.5g} (beta = {b:g})" for b in self.BETAS),
+            got=", ".join(f"{got[b]:.5g}" for b in self.BETAS),
+        )
+        if matches(lambda beta: expected[beta]):
+            return Outcome.passed(**shown)
+        if matches(lambda beta: kl[beta].mean()):
+            return Outcome.failed(feedback=mistake_feedback("vae_beta_ignored"),
+                                  diagnosis="vae_beta_ignored", **shown)
+        if matches(lambda beta: beta * kl[beta].sum()):
+            return Outcome.failed(feedback=mistake_feedback("vae_kl_summed_over_batch"),
+                                  diagnosis="vae_kl_summed_over_batch", **shown)
+        return Outcome.failed(
+            feedback="call must add beta * mean over the batch of kl_divergence(z_mean, z_log_var) "
+                     "with self.add_loss, once per call.", **shown)
+
+
+@register("vae.train_step")
+class TrainStep(Check):
+    """`fit` reports `loss`, `reconstruction_loss`, `kl_loss`; it minimises `sum(self.losses)`.
+
+    The probe trains a subclass of the student's VAE whose `call` adds a known
+    extra loss `PENALTY * w^2` (w = 1 at first) with `add_loss`: a step that
+    minimises `reconstruction + sum(self.losses)` reports a loss `PENALTY` above
+    `reconstruction + beta * kl_loss`, and moves `w`.
+    """
+
+    BETA = 10.0
+    PENALTY = 50.0
+    KEYS = ["kl_loss", "loss", "reconstruction_loss"]
+
+    def probes(self, ctx):
+        return {"step": Probe("vae.train_step", {
+            "x": test_images(ctx, 64, "vae.train_step"), "beta": self.BETA,
+            "penalty": self.PENALTY, "seed": 4,
+        }, time_limit=60.0)}
+
+    def score(self, results, ctx):
+        value = require(results, "step")
+        keys = value["history_keys"]
+        parts = [(1, keys == self.KEYS, f"fit's keys {self.KEYS}", f"{keys}",
+                  "train_step must return exactly loss, reconstruction_loss and kl_loss.", None)]
+        history = value["history"]
+        if not set(self.KEYS) <= set(keys):
+            return combine(parts)
+        kl_expected = float(kl_divergence(value["z_mean"], value["z_log_var"]).mean())
+        kl_got, loss, reconstruction = (history[k] for k in self.KEYS)
+        kl_ok = np.isclose(kl_got, kl_expected, rtol=1e-3, atol=1e-6)
+        weighted = np.isclose(kl_got, self.BETA * kl_expected, rtol=1e-3, atol=1e-6)
+        parts.append((1, kl_ok, f"kl_loss = mean KL = {kl_expected:.5g} (unweighted)",
+                      f"{kl_got:.5g}",
+                      mistake_feedback("vae_kl_loss_weighted_by_beta") if weighted
+                      else "kl_loss must be the batch mean of kl_divergence, not weighted by beta.",
+                      "vae_kl_loss_weighted_by_beta" if weighted else None))
+        residual = loss - reconstruction - self.BETA * kl_expected
+        tolerance = 1e-5 * abs(loss) + 1e-3
+        includes_losses = abs(residual - self.PENALTY) <= tolerance
+        ignores = abs(residual) < self.PENALTY / 2  # the extra loss is not in the total
+        parts.append((1, includes_losses,
+                      f"loss = reconstruction_loss + sum(self.losses) = reconstruction_loss + "
+                      f"beta * KL + {self.PENALTY:g} (an extra loss the grader added with "
+                      "add_loss)",
+                      f"loss - reconstruction_loss - beta * KL = {residual:.5g}",
+                      mistake_feedback("vae_train_step_ignores_losses") if ignores
+                      else "The total loss must be the mean reconstruction loss plus "
+                           "ops.sum(self.losses).",
+                      "vae_train_step_ignores_losses" if ignores else None))
+        moved = abs(value["probe_weight_after"] - 1.0) > 1e-6
+        changed = value["variable_changed"]
+        unchanged = [name for name, c in zip(value["variable_names"], changed) if not c]
+        applied = moved and sum(changed) >= 0.9 * len(changed)
+        parts.append((1, applied,
+                      "one step changes the weights, including those only self.losses depends on",
+                      f"{sum(changed)} of {len(changed)} weights changed"
+                      + ("" if moved else ", the extra loss's weight did not")
+                      + (f" (unchanged: {', '.join(unchanged[:4])})" if unchanged else ""),
+                      mistake_feedback("vae_train_step_ignores_losses") if not moved
+                      else "Apply the gradients of the total loss to self.trainable_weights.",
+                      "vae_train_step_ignores_losses" if not moved else None))
+        return combine(parts)
+
+
+@register("vae.loss_decreases")
+class LossDecreases(Check):
+    """A short seeded `fit` on the embedded sample lowers the loss.
+
+    Graded with `--seed 0` to `2`, the reference solution's loss dropped by
+    15 %, 13 % and 14 % from the first epoch to the third (e.g. 533.9 to
+    451.8); `MIN_DROP` asks for a third of that.
+    """
+
+    IMAGES = 1024
+    EPOCHS = 3
+    MIN_DROP = 0.05
+
+    def probes(self, ctx):
+        return {"history": Probe("vae.loss_history",
+                                 {"images": self.IMAGES, "epochs": self.EPOCHS,
+                                  "seed": training_seed(ctx, "vae.loss_decreases")},
+                                 time_limit=90.0)}
+
+    def score(self, results, ctx):
+        loss = np.float64(require(results, "history")["loss"])
+        shown = dict(expected=f"last epoch's loss at least {self.MIN_DROP:.0%} below the first's",
+                     got="losses per epoch " + ", ".join(f"{v:.4g}" for v in loss))
+        if len(loss) != self.EPOCHS or not np.all(np.isfinite(loss)):
+            return Outcome.failed(feedback="The loss must be finite at every epoch.", **shown)
+        if loss[-1] <= (1.0 - self.MIN_DROP) * loss[0]:
+            return Outcome.passed(**shown)
+        return Outcome.failed(
+            feedback="Training did not lower the loss: check that train_step applies the "
+                     "gradients of the total loss with self.optimizer.", **shown)
+
+
+@register("vae.sample_and_interpolate")
+class SampleAndInterpolate(Check):
+    """`sample(n, seed)` decodes prior draws; `interpolate` is a straight line with both ends."""
+
+    LATENT_DIM = 3
+    N = 6
+    STEPS = 7
+
+    def probes(self, ctx):
+        rng = ctx.rng("vae.sample_and_interpolate")
+        z_start, z_end = np.float32(rng.normal(size=(2, self.LATENT_DIM)))
+        return {"sample": Probe("vae.sample_interpolate", {
+            "latent_dim": self.LATENT_DIM, "n": self.N, "seed": 8,
+            "z_start": z_start, "z_end": z_end, "steps": self.STEPS,
+        })}
+
+    def score(self, results, ctx):
+        value = require(results, "sample")
+        kwargs = self.probes(ctx)["sample"].kwargs
+        samples = {key: np.float64(value[key])
+                   for key in ("seeded_1", "seeded_2", "other_seed", "unseeded_1", "unseeded_2")}
+        shape = (self.N, *IMAGE_SHAPE)
+        bad_shape = {key: array.shape for key, array in samples.items() if array.shape != shape}
+        in_range = all(np.all((array >= 0) & (array <= 1)) for array in samples.values())
+        parts = [(1, not bad_shape and in_range, f"sample({self.N}) of shape {shape} in [0, 1]",
+                  f"shapes {set(bad_shape.values())}" if bad_shape else
+                  ("values in [0, 1]" if in_range else "values outside [0, 1]"),
+                  "sample(n) must decode n codes drawn from N(0, I) of size latent_dim.", None)]
+        if not bad_shape:
+            same_seed = close(samples["seeded_1"], samples["seeded_2"])
+            other_seed = not close(samples["seeded_1"], samples["other_seed"])
+            fresh = not close(samples["unseeded_1"], samples["unseeded_2"])
+            parts += [
+                (1, same_seed and other_seed,
+                 "the same seed gives the same images, another seed other images",
+                 f"same seed: {'same' if same_seed else 'different'} images, other seed: "
+                 f"{'different' if other_seed else 'same'} images",
+                 "Pass `seed` to keras.random.normal when it is given.", None),
+                (1, fresh, "without a seed, every call draws new images",
+                 "new images" if fresh else "two calls gave the same images",
+                 "Without a seed, draw from the model's SeedGenerator.", None),
+            ]
+        z_start, z_end = np.float64(kwargs["z_start"]), np.float64(kwargs["z_end"])
+        t = np.linspace(0.0, 1.0, self.STEPS)[:, None]
+        expected = (1.0 - t) * z_start + t * z_end
+        line = np.float64(value["line"])
+        parts.append((1, close(line, expected, rtol=1e-5, atol=1e-5),
+                      f"interpolate: shape {expected.shape}, rows from z_start to z_end evenly "
+                      f"spaced, {brief(expected[:, 0])} in the first coordinate",
+                      brief(line[:, 0]) if line.ndim == 2 else brief(line),
+                      "interpolate must return (1 - t) z_start + t z_end for `steps` evenly spaced "
+                      "t from 0 to 1, both ends included.", None))
+        return combine(parts)
+
+
+# --- Sample quality (graded after the due date) -----------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def evaluation_classifier():
+    """The shipped Fashion-MNIST evaluation classifier (loaded once per grading process)."""
+    from autograder.metrics import load_classifier
+
+    return load_classifier("fashion_mnist")
+
+
+@functools.lru_cache(maxsize=1)
+def reference_features():
+    """Classifier features of the embedded sample's 2,000 test images, the real-image reference."""
+    from assignment.datasets import load_dataset
+
+    return evaluation_classifier().features(load_dataset(split="test", sample=True)[0])
+
+
+def quality_inputs(ctx, key, count, latent_dim):
+    """Binarized test images `(count, 28, 28, 1)`, their labels, and noise `(count, latent_dim)`.
+
+    The test negative ELBO is measured on stochastically binarized images (see
+    `autograder.metrics.binarize`), with `z = mu + sigma * eps` drawn from the
+    grader's noise `eps`.
+    """
+    from autograder.metrics import binarize
+
+    images, labels = ctx.test_data
+    rng = ctx.rng(key)
+    index = np.sort(rng.choice(len(images), count, replace=False))
+    return (binarize(images[index], seed=ctx.seed), labels[index],
+            np.float32(rng.standard_normal((count, latent_dim))))
+
+
+def negative_elbo(value, x_eval):
+    """Mean test negative ELBO (nats per image) from a probe's `z_mean`, `z_log_var`, `x_hat`."""
+    return float(np.mean(reconstruction_loss(x_eval, value["x_hat"])
+                         + kl_divergence(value["z_mean"], value["z_log_var"])))
+
+
+def measure_samples(samples, labels=None):
+    """Domain Fréchet distance of generated images to the test reference, and their accuracy.
+
+    Args:
+        samples: generated images `(N, 28, 28, 1)`.
+        labels: for a conditional model, the labels the images were generated for.
+
+    Returns:
+        A dict with `"fd"` and, with `labels`, `"conditional_accuracy"`.
+    """
+    from autograder.metrics import conditional_accuracy, frechet_distance
+
+    features, probabilities = evaluation_classifier().embed(np.float32(samples))
+    metrics = {"fd": frechet_distance(reference_features(), features)}
+    if labels is not None:
+        metrics["conditional_accuracy"] = conditional_accuracy(probabilities, labels)
+    return metrics
+
+
+def check_samples(samples, count):
+    """None when `samples` are `count` finite images in [0, 1], else what is wrong with them."""
+    samples = np.float32(samples)
+    if samples.shape != (count, *IMAGE_SHAPE):
+        return f"shape {samples.shape} instead of {(count, *IMAGE_SHAPE)}"
+    if not np.all(np.isfinite(samples)):
+        return "NaN or infinite pixels"
+    if samples.min() < 0 or samples.max() > 1:
+        return "pixels outside [0, 1]"
+    return None
+
+
+@register("vae.sample_quality")
+class SampleQuality(Check):
+    """Test ELBO and prior samples after a short, seeded training run of the student's VAE.
+
+    The worker trains the student's `VAE` with the course recipe
+    (`assignment.training`: latent dimension 2, Adam 1e-3, batch 128) for
+    `EPOCHS` epochs on the embedded sample's 6,000 training images, then
+    returns 2,000 prior samples and, for 1,000 stochastically binarized test
+    images, `encode` and the `decode` of `z = mu + sigma * eps` with the
+    grader's `eps`. The test negative ELBO is computed here, with the NumPy
+    formulas above.
+
+    The credit is linear in the negative ELBO between `NELBO_PASS` and
+    `NELBO_FAIL`. The reference solution, graded with `--seed 0` to `4`,
+    measured 346.2, 305.3, 316.2, 294.4 and 351.5 nats; `NELBO_PASS` leaves
+    13 nats above the worst of them. A VAE whose code carries no information
+    decodes every image to the mean image: 387.7 nats on these test images,
+    just above `NELBO_FAIL`.
+
+    The domain Fréchet distance of the samples goes to the leaderboard but not
+    into the credit: after so short a training the reference's samples
+    measured 88.5 to 116.4 (same seeds), no better than 2,000 copies of the
+    mean training image (105.5) or pixel noise (87.3), so it cannot tell a
+    working VAE from a broken one.
+    """
+
+    EPOCHS = 6
+    LATENT_DIM = 2
+    SAMPLES = 2000
+    EVAL_IMAGES = 1000
+    NELBO_PASS, NELBO_FAIL = 365.0, 385.0
+
+    def probes(self, ctx):
+        x_eval, _, eps = quality_inputs(ctx, "vae.sample_quality", self.EVAL_IMAGES,
+                                        self.LATENT_DIM)
+        seed = training_seed(ctx, "vae.sample_quality")
+        return {"quality": Probe("vae.quality", {
+            "epochs": self.EPOCHS, "latent_dim": self.LATENT_DIM, "samples": self.SAMPLES,
+            "sample_seed": seed + 1, "seed": seed, "x_eval": x_eval, "eps": eps,
+        }, time_limit=150.0)}
+
+    def score(self, results, ctx):
+        value = require(results, "quality")
+        problem = check_samples(value["samples"], self.SAMPLES)
+        if problem:
+            return Outcome.failed(f"sample({self.SAMPLES}): images in [0, 1]", problem,
+                                  "sample(n) must return n decoded images.")
+        x_eval = self.probes(ctx)["quality"].kwargs["x_eval"]
+        nelbo = negative_elbo(value, x_eval)
+        fd = measure_samples(value["samples"])["fd"]
+        fraction = credit(nelbo, self.NELBO_PASS, self.NELBO_FAIL)
+        return Outcome(
+            fraction,
+            expected=f"test negative ELBO <= {self.NELBO_PASS:g} nats for full credit (none "
+                     f"above {self.NELBO_FAIL:g})",
+            got=f"negative ELBO {nelbo:.1f} nats, samples' Fréchet distance {fd:.1f} "
+                f"(after {self.EPOCHS} epochs)",
+            feedback="Trains as well as the reference." if fraction == 1.0 else (
+                "After the same short training as the reference, the test ELBO is worse: the "
+                "code carries little information about the image. Check the losses and that "
+                "train_step minimises reconstruction + sum(self.losses)."),
+            leaderboard={"VAE test negative ELBO (nats)": (nelbo, "asc"),
+                         "VAE samples' Fréchet distance": (fd, "asc")},
+        )

@@ -1,0 +1,225 @@
+"""Checks of Part 5 (bonus): the VQ-VAE (`vqvae.py`).
+
+The grader sets the quantizer's codebook itself, finds the nearest codewords
+by brute force, and derives the expected output, losses and gradients of the
+straight-through estimator in NumPy:
+
+- output `z_q = codebook[nearest]`, and `d sum(g * output) / d z_e = g`;
+- added loss `mean((z_e - z_q)^2) * (1 + beta)` (codebook + beta * commitment,
+  equal in value);
+- its gradient `2 beta (z_e - z_q) / n` for `z_e` (the commitment term only)
+  and `2 (e_j - z_e) / n` summed over the vectors that chose `e_j` for the
+  codebook (the codebook term only), with `n` the number of entries of `z_e`.
+"""
+
+import numpy as np
+
+from autograder.checks.registry import Check, Outcome, Probe, register, require
+from autograder.checks.autoencoders import combine, credit, mistake_feedback, training_seed
+from autograder.checks.vae import brief, close
+
+
+def squared_distances(z_e, codebook):
+    """`||z - e_j||^2` for every vector `z` of `z_e` and codeword `e_j`, `z_e.shape[:-1] + (K,)`."""
+    return np.sum(np.square(np.float64(z_e)[..., None, :] - np.float64(codebook)), axis=-1)
+
+
+def nearest(z_e, codebook):
+    """Index of the nearest codeword of each vector of `z_e` (brute force)."""
+    return np.argmin(squared_distances(z_e, codebook), axis=-1)
+
+
+def codebook_and_codes(rng, num_embeddings, embedding_dim, shape):
+    """A codebook with codewords of different norms, and vectors `z_e` near random codewords."""
+    codebook = rng.normal(size=(num_embeddings, embedding_dim)) * rng.uniform(
+        0.3, 2.0, (num_embeddings, 1))
+    chosen = rng.integers(num_embeddings, size=shape)
+    z_e = codebook[chosen] + rng.normal(0.0, 0.5, (*shape, embedding_dim))
+    return np.float32(codebook), np.float32(z_e)
+
+
+@register("vqvae.nearest_codeword")
+class NearestCodeword(Check):
+    """`indices(z_e)` is the index of the nearest codeword (squared Euclidean distance)."""
+
+    def probes(self, ctx):
+        codebook, z_e = codebook_and_codes(ctx.rng("vqvae.nearest_codeword"), 12, 4, (2, 5, 5))
+        return {"indices": Probe("vqvae.indices", {"codebook": codebook, "z_e": z_e})}
+
+    def score(self, results, ctx):
+        value = require(results, "indices")
+        z_e = np.float64(self.probes(ctx)["indices"].kwargs["z_e"])
+        codebook = np.float64(value["codebook"])
+        got = np.asarray(value["indices"])
+        expected = nearest(z_e, codebook)
+        shown = dict(expected=f"indices of shape {expected.shape}, {brief(expected, 6)}",
+                     got=brief(got, 6))
+        if got.shape != expected.shape:
+            return Outcome.failed(feedback="indices must return one index per vector of z_e, "
+                                  "shape z_e.shape[:-1].", **shown)
+        if not np.issubdtype(got.dtype, np.integer):
+            return Outcome.failed(feedback=f"indices must be integers, got {got.dtype}.", **shown)
+        distances = squared_distances(z_e, codebook)
+        chosen = np.take_along_axis(distances, np.clip(got, 0, len(codebook) - 1)[..., None], -1)
+        in_range = np.all((got >= 0) & (got < len(codebook)))
+        if in_range and np.allclose(chosen[..., 0], distances.min(axis=-1), rtol=1e-5, atol=1e-6):
+            return Outcome.passed(**shown)
+        dot = np.einsum("...d,kd->...k", z_e, codebook)
+        variants = {
+            "vqvae_dot_product": np.argmax(dot, axis=-1),
+            "vqvae_distance_sign": np.argmin(np.sum(np.square(codebook), axis=1) + 2.0 * dot, -1),
+        }
+        for mistake_id, variant in variants.items():
+            if np.array_equal(got, variant):
+                return Outcome.failed(feedback=mistake_feedback(mistake_id),
+                                      diagnosis=mistake_id, **shown)
+        wrong = int(np.sum(got != expected))
+        return Outcome.failed(feedback=f"{wrong} of {expected.size} vectors got a codeword that is "
+                              "not the nearest: take the argmin over the codewords of "
+                              "||z - e||^2.", **shown)
+
+
+@register("vqvae.straight_through")
+class StraightThrough(Check):
+    """Forward `z_q`, straight-through gradient, codebook + beta * commitment losses."""
+
+    BETA = 0.4
+
+    def probes(self, ctx):
+        rng = ctx.rng("vqvae.straight_through")
+        codebook, z_e = codebook_and_codes(rng, 8, 3, (2, 3, 3))
+        return {
+            "quantizer": Probe("vqvae.quantizer_gradients", {
+                "codebook": codebook, "z_e": z_e, "beta": self.BETA,
+                "upstream": np.float32(rng.normal(size=z_e.shape)),
+            }),
+            "model": Probe("vqvae.model_gradients", {
+                "x": image_batch(ctx), "num_embeddings": 24, "embedding_dim": 5, "seed": 6,
+            }, time_limit=60.0),
+        }
+
+    def score(self, results, ctx):
+        value = require(results, "quantizer")
+        kwargs = self.probes(ctx)["quantizer"].kwargs
+        z_e, upstream = np.float64(kwargs["z_e"]), np.float64(kwargs["upstream"])
+        codebook = np.float64(value["codebook"])
+        chosen = nearest(z_e, codebook)
+        z_q = codebook[chosen]
+        output = np.float64(value["output"])
+        parts = [(1, close(output, z_q, rtol=1e-5, atol=1e-5),
+                  f"output = nearest codewords, {brief(z_q)}", brief(output),
+                  "The forward output must be the nearest codewords z_q "
+                  "(z_e + stop_gradient(z_q - z_e)).", None)]
+
+        gradient = value["grad_output"]
+        straight = gradient is not None and close(gradient, upstream, rtol=1e-5, atol=1e-6)
+        blocked = gradient is None or np.allclose(gradient, 0.0)
+        parts.append((1, straight, "d output / d z_e = identity (straight-through)",
+                      "no gradient" if blocked else brief(gradient),
+                      mistake_feedback("vqvae_no_straight_through") if blocked
+                      else "Return z_e + stop_gradient(z_q - z_e).",
+                      "vqvae_no_straight_through" if blocked else None))
+
+        n = z_e.size
+        mse = np.mean(np.square(z_e - z_q))
+        expected_loss = (1.0 + self.BETA) * mse
+        loss = value["loss_total"]
+        parts.append((1, loss is not None and np.isclose(loss, expected_loss, rtol=1e-4),
+                      f"sum of the added losses = (1 + beta) * mean((z_e - z_q)^2) = "
+                      f"{expected_loss:.5g}",
+                      "nothing added" if loss is None else f"{loss:.5g}",
+                      "Add mean((sg[z_e] - z_q)^2) + beta * mean((z_e - sg[z_q])^2) with "
+                      "self.add_loss.", None))
+
+        grad_z_e = 2.0 * self.BETA * (z_e - z_q) / n
+        grad_codebook = np.zeros_like(codebook)
+        np.add.at(grad_codebook, chosen.ravel(),
+                  (2.0 * (z_q - z_e) / n).reshape(-1, codebook.shape[1]))
+        got_z_e, got_codebook = value["grad_loss_z_e"], value["grad_loss_codebook"]
+
+        def matches(got, expected):
+            return got is not None and close(got, expected, rtol=1e-4, atol=1e-7)
+
+        split_ok = matches(got_z_e, grad_z_e) and matches(got_codebook, grad_codebook)
+        swapped = (matches(got_z_e, grad_z_e / self.BETA)
+                   and matches(got_codebook, grad_codebook * self.BETA))
+        parts.append((1, split_ok,
+                      "d losses / d z_e = commitment term only (2 beta (z_e - z_q) / n), "
+                      "d losses / d codebook = codebook term only",
+                      "d/dz_e " + ("None" if got_z_e is None else brief(got_z_e))
+                      + ", d/dcodebook "
+                      + ("None" if got_codebook is None else brief(got_codebook)),
+                      mistake_feedback("vqvae_losses_swapped") if swapped
+                      else "stop_gradient z_e in the codebook loss and z_q in the commitment loss.",
+                      "vqvae_losses_swapped" if swapped else None))
+
+        model = require(results, "model")
+        names, codebooks = model["variable_names"], model["is_codebook"]
+        unreached = [name for name, is_codebook, norm in zip(names, codebooks,
+                                                              model["mse_grad_norms"])
+                     if not is_codebook and norm == 0.0]
+        codebook_trained = any(norm > 0.0 for is_codebook, norm
+                               in zip(codebooks, model["total_grad_norms"]) if is_codebook)
+        parts.append((1, not unreached and any(codebooks) and codebook_trained,
+                      "in a VQVAE, the reconstruction error reaches every encoder and decoder "
+                      "weight, the added losses reach the codebook",
+                      (f"no gradient for {', '.join(unreached[:4])}" if unreached else
+                       "no (24, 5) codebook weight found" if not any(codebooks) else
+                       "the codebook gets no gradient" if not codebook_trained else "they do"),
+                      mistake_feedback("vqvae_no_straight_through") if unreached
+                      else "The VQVAE must use its VectorQuantizer between encoder and decoder.",
+                      "vqvae_no_straight_through" if unreached else None))
+        return combine(parts)
+
+
+def image_batch(ctx):
+    """16 test images of the embedded sample."""
+    return ctx.test_data[0][:16]
+
+
+@register("vqvae.training")
+class Training(Check):
+    """After a short seeded training run: test reconstruction error and codebook usage.
+
+    The worker trains the student's `VQVAE` (`NUM_EMBEDDINGS` codewords of size
+    16, the defaults) with the course recipe (`assignment.training`: MSE, Adam
+    1e-3, batch 128) for `EPOCHS` epochs on the first `IMAGES` images of the
+    embedded sample, and measures the MSE per pixel of the 2,000 test images
+    of the sample and the share of the codebook that they use. Each is worth
+    half, linear between a pass and a fail line.
+
+    The reference solution, graded with `--seed 0` to `4`, measured a test MSE
+    of 0.0265, 0.0265, 0.0243, 0.0255 and 0.0262 (`MSE_PASS` leaves 13 %
+    above the worst; predicting the mean training image gives 0.0865) and a
+    codebook usage of 22 %, 55 %, 47 %, 30 % and 45 % (`USAGE_PASS`, 10 of 64
+    codewords, leaves 4 of the 14 of the worst; a codebook collapsed to 3
+    codewords or fewer gets no credit for usage).
+    """
+
+    IMAGES = 3000
+    EPOCHS = 3
+    NUM_EMBEDDINGS = 64
+    MSE_PASS, MSE_FAIL = 0.03, 0.06
+    USAGE_PASS, USAGE_FAIL = 10 / 64, 3 / 64
+
+    def probes(self, ctx):
+        return {"training": Probe("vqvae.training", {
+            "images": self.IMAGES, "epochs": self.EPOCHS,
+            "seed": training_seed(ctx, "vqvae.training"),
+        }, time_limit=120.0)}
+
+    def score(self, results, ctx):
+        value = require(results, "training")
+        mse, usage = value["mse"], value["codes_used"] / self.NUM_EMBEDDINGS
+        fraction = 0.5 * credit(mse, self.MSE_PASS, self.MSE_FAIL) + 0.5 * credit(
+            usage, self.USAGE_PASS, self.USAGE_FAIL)
+        return Outcome(
+            fraction,
+            expected=f"test MSE <= {self.MSE_PASS:g} (none above {self.MSE_FAIL:g}), codebook "
+                     f"usage >= {self.USAGE_PASS:.0%} (none below {self.USAGE_FAIL:.0%})",
+            got=f"test MSE {mse:.4f}, codebook usage {usage:.0%} (after {self.EPOCHS} epochs)",
+            feedback="The VQ-VAE reconstructs well and uses its codebook." if fraction == 1.0
+            else "Check the codebook and commitment losses and the straight-through gradient.",
+            leaderboard={"VQ-VAE test MSE": (mse, "asc"),
+                         "VQ-VAE codebook usage": (usage, "desc")},
+        )

@@ -1,0 +1,101 @@
+"""Probes of Part 4: the conditional VAE (`cvae.py`).
+
+They measure how the labels change the encoder's, the decoder's and
+`sample`'s outputs, what `call` adds with `add_loss`, and what a short
+training run reports and generates. `autograder.checks.cvae` judges them.
+"""
+
+import keras
+import numpy as np
+
+from assignment.datasets import load_dataset
+from autograder.worker.probes import probe
+from autograder.worker.probes.vae import (
+    added_losses,
+    in_chunks,
+    as_array,
+    as_pair,
+    decode_posterior,
+    fit_history,
+    tensor,
+)
+
+
+def labels_tensor(labels):
+    return tensor(labels, "int64")
+
+
+@probe("cvae.conditioning")
+def conditioning(impl, x, labels, other_labels, z, sample_labels, other_sample_labels, seed):
+    """Runs a fresh `ConditionalVAE` with two sets of labels for the same inputs.
+
+    Returns:
+        `output_shape` of `model((x, labels))` and what it added to
+        `model.losses` (see `added_losses`); `z_mean`, `z_log_var` and
+        `other_z_mean`, `other_z_log_var` from `encode((x, labels))` and
+        `encode((x, other_labels))`; `decoded`, `other_decoded` from
+        `decode((z, labels))` and `decode((z, other_labels))`; `sampled`,
+        `sampled_again` (both `sample(sample_labels, seed=seed)`) and
+        `other_sampled` (`sample(other_sample_labels, seed=seed)`).
+    """
+    keras.utils.set_random_seed(seed)
+    model = impl.cvae.ConditionalVAE(latent_dim=z.shape[-1], num_classes=10, seed=seed)
+    x, labels, other_labels = tensor(x), labels_tensor(labels), labels_tensor(other_labels)
+    output = as_array(model((x, labels)), "ConditionalVAE.call")
+    result = {"output_shape": list(output.shape), **added_losses(model)}
+    for prefix, y in (("", labels), ("other_", other_labels)):
+        z_mean, z_log_var = as_pair(model.encode((x, y)), "ConditionalVAE.encode((x, labels))")
+        result[f"{prefix}z_mean"], result[f"{prefix}z_log_var"] = z_mean, z_log_var
+        result[f"{prefix}decoded"] = as_array(model.decode((tensor(z), y)),
+                                              "ConditionalVAE.decode((z, labels))")
+    for key, y in (("sampled", sample_labels), ("sampled_again", sample_labels),
+                   ("other_sampled", other_sample_labels)):
+        result[key] = as_array(model.sample(np.asarray(y), seed=seed),
+                               "ConditionalVAE.sample(labels)")
+    return result
+
+
+@probe("cvae.fit_history")
+def fit_history_probe(impl, images, epochs, beta, seed):
+    """Trains a `ConditionalVAE` on `(x, labels)` of the embedded sample's first images.
+
+    Returns:
+        `history_keys` and `history` (per key, the value of each epoch).
+    """
+    x, y = load_dataset(sample=True)
+    _, history = fit_history(impl, "cvae", (x[:images], y[:images]), epochs, seed,
+                                      beta=beta)
+    return {
+        "history_keys": sorted(history),
+        "history": {key: [float(v) for v in values] for key, values in history.items()},
+    }
+
+
+@probe("cvae.quality")
+def quality(impl, epochs, labels, sample_seed, seed, x_eval, y_eval, eps):
+    """Trains a `ConditionalVAE` on the embedded sample, then generates and reconstructs.
+
+    Args:
+        epochs: training epochs on the 6,000 training images of the sample.
+        labels: the labels to generate one image for each, `CHUNK` at a time.
+        sample_seed: seed of `sample` (of the first chunk; the next ones add
+            their start index).
+        seed: training seed.
+        x_eval, y_eval: (binarized) test images and their labels, for the ELBO.
+        eps: standard normal noise of shape `(len(x_eval), latent_dim)`.
+
+    Returns:
+        `samples` (float16) of the given labels, the posterior of `x_eval` (see
+        `decode_posterior`) and `loss` per epoch.
+    """
+    model, history = fit_history(impl, "cvae", load_dataset(sample=True), epochs, seed)
+    images = in_chunks(
+        lambda start, y: as_array(model.sample(y, seed=sample_seed + start),
+                                  "ConditionalVAE.sample(labels)"),
+        np.asarray(labels),
+    )
+    return {
+        "samples": images.astype(np.float16),
+        **decode_posterior(model, x_eval, eps, labels=y_eval),
+        "loss": np.asarray(history["loss"], dtype=np.float64),
+    }

@@ -1,0 +1,363 @@
+"""Probes of Part 3: the VAE's sampler, losses, encoder, `add_loss`, `train_step` and training.
+
+Each probe calls the student's `vae.py` (through `impl.vae`) and returns what it
+measured: outputs, gradients, the values of `model.losses`, training
+histories, generated images. Whether they are right is decided by
+`autograder.checks.vae` in the grading process.
+"""
+
+import inspect
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from assignment import training
+from assignment.datasets import load_dataset
+from autograder.worker.probes import probe
+
+
+def as_array(value, what):
+    """Converts a tensor returned by student code to a NumPy array.
+
+    Args:
+        value: what the student code returned.
+        what: the call that returned it, for the error message.
+
+    Returns:
+        A NumPy array with a numeric dtype.
+
+    Raises:
+        TypeError: `value` is None or not a numeric tensor / array.
+    """
+    if value is None:
+        raise TypeError(f"{what} returned None instead of a tensor.")
+    try:
+        array = np.asarray(ops.convert_to_numpy(value))
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"{what} returned {type(value).__name__}, which is not a tensor: {error}"
+        ) from None
+    if array.dtype == object:
+        raise TypeError(f"{what} returned {type(value).__name__}, not a numeric tensor.")
+    return array
+
+
+def as_pair(value, what):
+    """Checks that student code returned two tensors and converts them to arrays."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        described = f"a {type(value).__name__}"
+        if isinstance(value, (tuple, list)):
+            described += f" of length {len(value)}"
+        raise TypeError(f"{what} must return a pair (z_mean, z_log_var), got {described}.")
+    return tuple(as_array(item, f"{what}[{i}]") for i, item in enumerate(value))
+
+
+def optional_array(gradient):
+    """A gradient as a dense array (also from `tf.IndexedSlices`), or None when there is none."""
+    return None if gradient is None else np.asarray(tf.convert_to_tensor(gradient))
+
+
+def tensor(array, dtype="float32"):
+    """`array` (plain data from the grader) as a tensor of `dtype`."""
+    return ops.convert_to_tensor(np.asarray(array), dtype=dtype)
+
+
+@probe("vae.sampling_draws")
+def sampling_draws(impl, z_mean, z_log_var, seed):
+    """Calls `Sampling(seed)` once on `[z_mean, z_log_var]`.
+
+    Returns:
+        `{"z": array}`.
+    """
+    sampling = impl.vae.Sampling(seed=seed)
+    z = sampling([tensor(z_mean), tensor(z_log_var)])
+    return {"z": as_array(z, "Sampling()([z_mean, z_log_var])")}
+
+
+@probe("vae.sampling_noise")
+def sampling_noise(impl, shape, seed):
+    """Draws noise (`z_mean = z_log_var = 0`) several times.
+
+    Returns:
+        `eager_1`, `eager_2`: two eager calls of one layer; `compiled_1`,
+        `compiled_2`: two calls of one layer inside one `tf.function`;
+        `twin_1`, `twin_2`: the first call of two layers built with the same seed.
+    """
+    zeros = ops.zeros(tuple(shape))
+
+    def draw(layer):
+        return as_array(layer([zeros, zeros]), "Sampling()([z_mean, z_log_var])")
+
+    eager = impl.vae.Sampling(seed=seed)
+    compiled_layer = impl.vae.Sampling(seed=seed + 1)
+    compiled = tf.function(lambda z_mean, z_log_var: compiled_layer([z_mean, z_log_var]))
+    twins = [impl.vae.Sampling(seed=seed + 2) for _ in range(2)]
+    return {
+        "eager_1": draw(eager),
+        "eager_2": draw(eager),
+        "compiled_1": as_array(compiled(zeros, zeros), "Sampling under tf.function"),
+        "compiled_2": as_array(compiled(zeros, zeros), "Sampling under tf.function"),
+        "twin_1": draw(twins[0]),
+        "twin_2": draw(twins[1]),
+    }
+
+
+@probe("vae.sampling_gradients")
+def sampling_gradients(impl, z_mean, z_log_var, seed):
+    """Differentiates `sum(Sampling()([z_mean, z_log_var]))` with a `GradientTape`.
+
+    Since `z` is element-wise in its inputs, the gradients are `dz/dz_mean` and
+    `dz/dz_log_var` element by element.
+
+    Returns:
+        `z`, `grad_mean`, `grad_log_var` (None where TensorFlow found no
+        gradient).
+    """
+    sampling = impl.vae.Sampling(seed=seed)
+    z_mean, z_log_var = tensor(z_mean), tensor(z_log_var)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([z_mean, z_log_var])
+        z = sampling([z_mean, z_log_var])
+        total = ops.sum(z)
+    grad_mean, grad_log_var = tape.gradient(total, [z_mean, z_log_var])
+    return {
+        "z": as_array(z, "Sampling()([z_mean, z_log_var])"),
+        "grad_mean": optional_array(grad_mean),
+        "grad_log_var": optional_array(grad_log_var),
+    }
+
+
+@probe("vae.kl_divergence")
+def kl_values(impl, z_mean, z_log_var):
+    """Returns `{"kl": kl_divergence(z_mean, z_log_var)}`."""
+    kl = impl.vae.kl_divergence(tensor(z_mean), tensor(z_log_var))
+    return {"kl": as_array(kl, "kl_divergence(z_mean, z_log_var)")}
+
+
+@probe("vae.reconstruction_loss")
+def reconstruction_values(impl, x, x_hat):
+    """Returns `{"loss": reconstruction_loss(x, x_hat)}`."""
+    loss = impl.vae.reconstruction_loss(tensor(x), tensor(x_hat))
+    return {"loss": as_array(loss, "reconstruction_loss(x, x_hat)")}
+
+
+@probe("vae.encoder_outputs")
+def encoder_outputs(impl, latent_dim, x, seed):
+    """Calls a fresh `VAEEncoder(latent_dim)` on images `x`.
+
+    Returns:
+        `z_mean`, `z_log_var`.
+    """
+    keras.utils.set_random_seed(seed)
+    encoder = impl.vae.VAEEncoder(latent_dim)
+    z_mean, z_log_var = as_pair(encoder(tensor(x)), "VAEEncoder(latent_dim)(x)")
+    return {"z_mean": z_mean, "z_log_var": z_log_var}
+
+
+def added_losses(model):
+    """The number of entries of `model.losses`, their shapes and the sum of all their values."""
+    values = [as_array(loss, "an entry of model.losses") for loss in model.losses]
+    return {
+        "loss_count": len(values),
+        "loss_shapes": [list(value.shape) for value in values],
+        "loss_total": float(sum(np.sum(value, dtype=np.float64) for value in values)),
+    }
+
+
+@probe("vae.added_losses")
+def vae_added_losses(impl, x, latent_dim, beta, seed):
+    """Calls `VAE(latent_dim, beta, seed)(x)` and reads `model.losses`.
+
+    Returns:
+        `loss_count`, `loss_shapes`, `loss_total` (see `added_losses`),
+        `output_shape`, and `z_mean`, `z_log_var` from `model.encode(x)`.
+    """
+    keras.utils.set_random_seed(seed)
+    model = impl.vae.VAE(latent_dim=latent_dim, beta=beta, seed=seed)
+    output = as_array(model(tensor(x)), "VAE.call")
+    result = added_losses(model)
+    z_mean, z_log_var = as_pair(model.encode(tensor(x)), "VAE.encode(x)")
+    return {**result, "output_shape": list(output.shape), "z_mean": z_mean, "z_log_var": z_log_var}
+
+
+def with_penalty(model_class, penalty):
+    """A subclass of the student's model whose `call` also adds a known loss.
+
+    The subclass owns one extra trainable weight `w` (initially 1) and adds
+    `penalty * w^2` with `add_loss` at every call. A `train_step` that
+    minimises `sum(self.losses)` reports a loss `penalty` larger than
+    `reconstruction + beta * kl`, and moves `w`.
+    """
+    passes_training = "training" in inspect.signature(model_class.call).parameters
+
+    class PenalizedModel(model_class):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.probe_weight = self.add_weight(
+                shape=(), initializer="ones", name="probe_weight"
+            )
+
+        def call(self, inputs, training=False):
+            if passes_training:
+                outputs = super().call(inputs, training=training)
+            else:
+                outputs = super().call(inputs)
+            self.add_loss(penalty * ops.square(self.probe_weight))
+            return outputs
+
+    return PenalizedModel
+
+
+@probe("vae.train_step")
+def train_step(impl, x, beta, penalty, seed):
+    """One `fit` step on one batch of a `VAE` whose `call` adds a known extra loss.
+
+    The model (see `with_penalty`) is built and compiled with Adam, then fit
+    for one epoch of one batch. `z_mean`, `z_log_var` are `encode(x)` before
+    the step, the parameters at which `fit` reports its losses.
+
+    Returns:
+        `history_keys`, `history` values per key (one epoch), `z_mean`,
+        `z_log_var`, `probe_weight_after` (1 before), `variable_names` and
+        `variable_changed` for the student's own trainable weights.
+    """
+    keras.utils.set_random_seed(seed)
+    model = with_penalty(impl.vae.VAE, penalty)(latent_dim=2, beta=beta, seed=seed)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    x = tensor(x)
+    model(x[:1])
+    z_mean, z_log_var = as_pair(model.encode(x), "VAE.encode(x)")
+    weights = [v for v in model.trainable_weights if v is not model.probe_weight]
+    before = [np.array(v.numpy()) for v in weights]
+    history = model.fit(x, epochs=1, batch_size=len(x), shuffle=False, verbose=0).history
+    return {
+        "history_keys": sorted(history),
+        "history": {key: float(values[-1]) for key, values in history.items()},
+        "z_mean": z_mean,
+        "z_log_var": z_log_var,
+        "probe_weight_after": float(model.probe_weight.numpy()),
+        "variable_names": [v.path for v in weights],
+        "variable_changed": [
+            bool(not np.array_equal(old, v.numpy())) for old, v in zip(before, weights)
+        ],
+    }
+
+
+def fit_history(impl, name, data, epochs, seed, beta=1.0, latent_dim=None):
+    """Trains model `name` with `assignment.training`; returns `(model, history dict)`."""
+    model, history = training.train_model(
+        impl, name, data, epochs=epochs, latent_dim=latent_dim, beta=beta, seed=seed, verbose=0
+    )
+    return model, history.history
+
+
+@probe("vae.loss_history")
+def loss_history(impl, images, epochs, seed):
+    """Trains a VAE on the first `images` images of the embedded sample.
+
+    Returns:
+        `loss`: the loss of each epoch.
+    """
+    x, y = load_dataset(sample=True)
+    _, history = fit_history(impl, "vae", (x[:images], y[:images]), epochs, seed)
+    return {"loss": np.asarray(history["loss"], dtype=np.float64)}
+
+
+@probe("vae.sample_interpolate")
+def sample_interpolate(impl, latent_dim, n, seed, z_start, z_end, steps):
+    """Draws prior samples with and without seeds and interpolates two codes.
+
+    Returns:
+        `seeded_1`, `seeded_2` (both `sample(n, seed=seed)`), `other_seed`
+        (`sample(n, seed=seed + 1)`), `unseeded_1`, `unseeded_2`
+        (`sample(n)` twice), and `line` (`interpolate(z_start, z_end, steps)`).
+    """
+    keras.utils.set_random_seed(seed)
+    model = impl.vae.VAE(latent_dim=latent_dim, seed=seed)
+
+    def sample(**kwargs):
+        return as_array(model.sample(n, **kwargs), "VAE.sample")
+
+    result = {
+        "seeded_1": sample(seed=seed),
+        "seeded_2": sample(seed=seed),
+        "other_seed": sample(seed=seed + 1),
+        "unseeded_1": sample(),
+        "unseeded_2": sample(),
+    }
+    line = impl.vae.interpolate(tensor(z_start), tensor(z_end), steps)
+    return {**result, "line": as_array(line, "interpolate(z_start, z_end, steps)")}
+
+
+# Images generated or decoded per call in the quality probes: bounds the worker's memory.
+CHUNK = 250
+
+
+def in_chunks(function, *arrays):
+    """`function(start, *chunks)` for consecutive chunks of `arrays`, concatenated."""
+    outputs = [function(start, *(array[start:start + CHUNK] for array in arrays))
+               for start in range(0, len(arrays[0]), CHUNK)]
+    return np.concatenate(outputs)
+
+
+def decode_posterior(model, x, eps, labels=None):
+    """Encodes `x`, decodes `z = z_mean + exp(0.5 z_log_var) * eps`, with the grader's `eps`.
+
+    Args:
+        model: a trained VAE, or a conditional VAE when `labels` are given.
+        x: images.
+        eps: standard normal noise, one row per image.
+        labels: the images' labels, for a conditional VAE.
+
+    Returns:
+        `z_mean`, `z_log_var`, `x_hat` (float32).
+    """
+    conditional = labels is not None
+    labels = labels if conditional else np.zeros(len(x), dtype=np.int64)
+
+    def model_input(a, y):
+        return (tensor(a), tensor(y, "int64")) if conditional else tensor(a)
+
+    def encode(start, x, y):
+        return np.concatenate(as_pair(model.encode(model_input(x, y)), "encode"), axis=-1)
+
+    def decode(start, z, y):
+        return as_array(model.decode(model_input(z, y)), "decode")
+
+    z_mean, z_log_var = np.split(in_chunks(encode, x, labels), 2, axis=-1)
+    z = z_mean + np.exp(0.5 * z_log_var) * eps
+    x_hat = in_chunks(decode, z, labels)
+    return {"z_mean": z_mean, "z_log_var": z_log_var, "x_hat": x_hat.astype(np.float32)}
+
+
+@probe("vae.quality")
+def quality(impl, epochs, latent_dim, samples, sample_seed, seed, x_eval, eps):
+    """Trains a VAE on the embedded sample, then generates and reconstructs.
+
+    Args:
+        epochs: training epochs on the 6,000 training images of the sample.
+        latent_dim: size of the code.
+        samples: number of prior samples to return, drawn `CHUNK` at a time.
+        sample_seed: seed of `sample` (of the first chunk; the next ones add
+            their start index).
+        seed: training seed.
+        x_eval: (binarized) test images for the ELBO.
+        eps: standard normal noise of shape `(len(x_eval), latent_dim)`.
+
+    Returns:
+        `samples` (float16), the posterior of `x_eval` (see
+        `decode_posterior`) and `loss` per epoch.
+    """
+    model, history = fit_history(impl, "vae", load_dataset(sample=True), epochs, seed,
+                                          latent_dim=latent_dim)
+    images = in_chunks(
+        lambda start, n: as_array(model.sample(len(n), seed=sample_seed + start), "VAE.sample"),
+        np.arange(samples),
+    )
+    return {
+        "samples": images.astype(np.float16),
+        **decode_posterior(model, x_eval, eps),
+        "loss": np.asarray(history["loss"], dtype=np.float64),
+    }
