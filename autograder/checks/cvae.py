@@ -9,8 +9,9 @@ three losses.
 
 import numpy as np
 
-from autograder.checks.autoencoders import (
+from autograder.checks.common import (
     IMAGE_SHAPE,
+    close,
     combine,
     credit,
     mistake_feedback,
@@ -19,7 +20,6 @@ from autograder.checks.autoencoders import (
 from autograder.checks.registry import Check, Outcome, Probe, register, require
 from autograder.checks.vae import (
     check_samples,
-    close,
     kl_divergence,
     measure_samples,
     negative_elbo,

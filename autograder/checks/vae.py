@@ -11,7 +11,9 @@ import functools
 
 import numpy as np
 
-from autograder.checks.autoencoders import (
+from autograder.checks.common import (
+    brief,
+    close,
     IMAGE_SHAPE,
     combine,
     credit,
@@ -75,24 +77,6 @@ KL_MISTAKES = ("vae_kl_log_sigma", "vae_kl_missing_half", "vae_kl_mean_over_late
 
 
 # --- Helpers shared with the checks of Parts 4 and 5 ------------------------------------------
-
-
-def close(got, expected, rtol=1e-4, atol=1e-5):
-    """Whether `got` has the shape of `expected` and the same values within tolerance."""
-    got, expected = np.asarray(got), np.asarray(expected)
-    return got.shape == expected.shape and bool(
-        np.all(np.isfinite(got)) and np.allclose(got, expected, rtol=rtol, atol=atol)
-    )
-
-
-def brief(array, count=4):
-    """A short description of an array: shape and first values."""
-    array = np.asarray(array)
-    if array.ndim == 0:
-        return f"{float(array):.6g}"
-    values = ", ".join(f"{v:.4g}" for v in array.ravel()[:count])
-    more = ", ..." if array.size > count else ""
-    return f"shape {array.shape}, [{values}{more}]"
 
 
 # --- Sampling --------------------------------------------------------------------------------

@@ -15,8 +15,7 @@ straight-through estimator in NumPy:
 import numpy as np
 
 from autograder.checks.registry import Check, Outcome, Probe, register, require
-from autograder.checks.autoencoders import combine, credit, mistake_feedback, training_seed
-from autograder.checks.vae import brief, close
+from autograder.checks.common import brief, close, combine, credit, mistake_feedback, training_seed
 
 
 def squared_distances(z_e, codebook):
