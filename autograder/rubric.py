@@ -175,17 +175,17 @@ RUBRIC = (
 )
 
 
-def parts(ids=None):
-    """The parts with the given ids (all when None); unknown ids raise a ValueError."""
-    if ids is None:
-        return RUBRIC
-    known = {part.id: part for part in RUBRIC}
-    unknown = [part_id for part_id in ids if part_id not in known]
+def parts(ids=None, rubric=RUBRIC):
+    """The parts of `rubric` with the given ids, in rubric order (all when `ids` is empty).
+
+    Raises:
+        ValueError: for an unknown id, listing the known ones.
+    """
+    known = [part.id for part in rubric]
+    unknown = [part_id for part_id in ids or () if part_id not in known]
     if unknown:
-        raise ValueError(
-            f"Unknown part {', '.join(unknown)}; choose from {', '.join(known)}."
-        )
-    return tuple(known[part_id] for part_id in ids)
+        raise ValueError(f"Unknown part {', '.join(unknown)}; choose from {', '.join(known)}.")
+    return tuple(part for part in rubric if not ids or part.id in ids)
 
 
 def all_checks():

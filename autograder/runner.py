@@ -34,7 +34,7 @@ from pathlib import Path
 
 from autograder.checks.context import GradingContext
 from autograder.checks.registry import Outcome, Probe, ProbeFailed
-from autograder.rubric import RUBRIC, VISIBLE
+from autograder.rubric import RUBRIC, VISIBLE, parts as rubric_parts
 from autograder.sandbox import REPO_ROOT, Sandbox, choose_isolation, protect
 from autograder.worker import plain
 
@@ -155,19 +155,6 @@ class GradeReport:
         return self._sum(True, "max_points")
 
 
-def select_parts(rubric, ids=None):
-    """The parts of `rubric` with the given ids, in rubric order (all when `ids` is empty).
-
-    Raises:
-        ValueError: for an unknown id.
-    """
-    known = [part.id for part in rubric]
-    unknown = [part_id for part_id in ids or () if part_id not in known]
-    if unknown:
-        raise ValueError(f"Unknown part {', '.join(unknown)}; choose from {', '.join(known)}.")
-    return tuple(part for part in rubric if not ids or part.id in ids)
-
-
 def probe_seed(seed, key):
     """The seed of the probe with content digest `key` in a run seeded with `seed`."""
     return zlib.crc32(f"{seed}:{key}".encode())
@@ -201,7 +188,7 @@ def grade(directory, parts=None, include_hidden=False, seed=0, *, rubric=RUBRIC,
     started = time.monotonic()
     if not Path(directory).is_dir():
         raise FileNotFoundError(f"No directory {directory}.")
-    selected = select_parts(rubric, parts)
+    selected = rubric_parts(parts, rubric)
     if checks is None:
         checks = _registered_checks()
     isolation = isolation or choose_isolation()

@@ -30,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.rubric import RUBRIC
+from autograder.rubric import RUBRIC, parts as rubric_parts
 
 GRADED = "graded"
 ERROR = "error"
@@ -136,13 +136,12 @@ def grade_submission(student, path, feedback, options, parts):
 
 def run(args):
     """Grade every submission and write the gradebook; return 0 once it is written."""
-    from autograder.runner import select_parts
 
     if not args.submissions.is_dir():
         print(f"batch: {args.submissions} is not a folder.", file=sys.stderr)
         return 2
     try:
-        parts = select_parts(RUBRIC, args.parts)
+        parts = rubric_parts(args.parts)
         submissions = find_submissions(args.submissions)
     except ValueError as error:
         print(f"batch: {error}", file=sys.stderr)

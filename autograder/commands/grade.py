@@ -5,7 +5,7 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder.rubric import RUBRIC
+from autograder.rubric import RUBRIC, parts
 
 
 def add_arguments(parser):
@@ -36,13 +36,13 @@ def _refuse(args, message, started):
 def run(args):
     """Grade, print the table, write the results; return 0 when grading ran (any score)."""
     from autograder.report import error_results, format_table, results_json, write_results
-    from autograder.runner import SECRETS, grade, select_parts
+    from autograder.runner import SECRETS, grade
 
     started = time.monotonic()
     if not args.directory.is_dir():
         return _refuse(args, f"{args.directory} is not a directory.", started)
     try:
-        select_parts(RUBRIC, args.parts)
+        parts(args.parts)
     except ValueError as error:
         return _refuse(args, str(error), started)
     secrets = SECRETS + ((args.results.absolute().parent,) if args.results else ())

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.rubric import RUBRIC
+from autograder.rubric import RUBRIC, parts
 
 RUNS = 2
 
@@ -90,11 +90,11 @@ def run(args):
     """Grade the solution and the stencil twice; return 0 when everything is as it must be."""
     from assignment.implementation import SOLUTION_DIR, STENCIL_DIR
     from autograder.report import format_table
-    from autograder.runner import grade, select_parts
+    from autograder.runner import grade
     from autograder.stencil import build_stencil
 
     try:
-        select_parts(RUBRIC, args.parts)
+        parts(args.parts)
     except ValueError as error:
         print(f"selftest: {error}", file=sys.stderr)
         return 2
