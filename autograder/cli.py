@@ -27,7 +27,8 @@ def build_parser():
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in COMMANDS:
         module = importlib.import_module(module_name)
-        summary = (module.__doc__ or "").strip().split("\n")[0] or None
+        # argparse formats help texts with %: a literal percent sign must be doubled.
+        summary = (module.__doc__ or "").strip().split("\n")[0].replace("%", "%%") or None
         command = subparsers.add_parser(name, help=summary, description=summary)
         module.add_arguments(command)
         command.set_defaults(run=module.run)
