@@ -16,26 +16,7 @@ from keras import ops
 from assignment import training
 from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
-
-
-def as_array(value, what):
-    """A tensor or array returned by student code, as a NumPy array (TypeError otherwise)."""
-    if value is None:
-        raise TypeError(f"{what} returned None instead of a tensor.")
-    try:
-        array = np.asarray(ops.convert_to_numpy(value))
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"{what} returned a {type(value).__name__}, not a tensor: {error}") from None
-    if array.dtype == object:
-        raise TypeError(f"{what} returned a {type(value).__name__}, not a numeric tensor.")
-    return array
-
-
-def _error(exception):
-    """`"TypeError: message"`, on one line."""
-    message = " ".join(str(exception).split())
-    return f"{type(exception).__name__}: {message}" if message else type(exception).__name__
+from autograder.worker.probes.common import as_array, one_line_error
 
 
 def _keras_class(layer):
@@ -122,7 +103,7 @@ def _round_trip(cls, latent_dim, x):
     except NotImplementedError:
         raise
     except Exception as error:  # noqa: BLE001  (reported per class)
-        return {"error": _error(error)}
+        return {"error": one_line_error(error)}
     return {"error": None, "original_shape": list(original.shape),
             "clone_shape": list(cloned.shape)}
 

@@ -10,10 +10,10 @@ import numpy as np
 
 from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
+from autograder.worker.probes.common import as_array
 from autograder.worker.probes.vae import (
     added_losses,
     in_chunks,
-    as_array,
     as_pair,
     decode_posterior,
     fit_history,

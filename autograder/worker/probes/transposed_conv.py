@@ -15,15 +15,10 @@ import sys
 import numpy as np
 
 from autograder.worker.probes import probe
+from autograder.worker.probes.common import one_line_error
 
 # Modules loaded before the student's module (the worker imports this module first).
 _LOADED_BEFORE_STUDENT = frozenset(sys.modules)
-
-
-def _error(exception):
-    """`"TypeError: message"`, on one line."""
-    message = " ".join(str(exception).split())
-    return f"{type(exception).__name__}: {message}" if message else type(exception).__name__
 
 
 def _pair_or_int(value):
@@ -58,7 +53,7 @@ def output_lengths(impl, configs):
             raise
         except Exception as exception:  # noqa: BLE001  (reported per configuration)
             lengths.append(None)
-            errors.append(_error(exception))
+            errors.append(one_line_error(exception))
     return {"lengths": lengths, "errors": errors}
 
 
@@ -90,7 +85,7 @@ def outputs(impl, cases):
             raise
         except Exception as exception:  # noqa: BLE001
             results.append(None)
-            errors.append(_error(exception))
+            errors.append(one_line_error(exception))
     return {"outputs": results, "errors": errors}
 
 

@@ -16,32 +16,7 @@ from keras import ops
 from assignment import training
 from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
-
-
-def as_array(value, what):
-    """Converts a tensor returned by student code to a NumPy array.
-
-    Args:
-        value: what the student code returned.
-        what: the call that returned it, for the error message.
-
-    Returns:
-        A NumPy array with a numeric dtype.
-
-    Raises:
-        TypeError: `value` is None or not a numeric tensor / array.
-    """
-    if value is None:
-        raise TypeError(f"{what} returned None instead of a tensor.")
-    try:
-        array = np.asarray(ops.convert_to_numpy(value))
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"{what} returned {type(value).__name__}, which is not a tensor: {error}"
-        ) from None
-    if array.dtype == object:
-        raise TypeError(f"{what} returned {type(value).__name__}, not a numeric tensor.")
-    return array
+from autograder.worker.probes.common import as_array
 
 
 def as_pair(value, what):

@@ -12,9 +12,9 @@ from keras import ops
 
 from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
+from autograder.worker.probes.common import as_array
 from autograder.worker.probes.vae import (
     CHUNK,
-    as_array,
     fit_history,
     in_chunks,
     optional_array,
