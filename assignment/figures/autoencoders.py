@@ -17,20 +17,22 @@ def mean_squared_error(x, x_hat):
 def draw_reconstructions(ctx, out_path):
     """One test image per class (top) and its reconstruction by the AE (bottom)."""
     model = ctx.models["ae"]
+    draw_reconstruction_rows(
+        ctx, model, f"Autoencoder (code size {model.latent_dim}) reconstructions", out_path)
+
+
+def draw_reconstruction_rows(ctx, model, description, out_path):
+    """One test image per class (top), its reconstruction by `model` (bottom) and the test MSE."""
     x = ctx.x_test[ctx.first_per_class()]
-    x_hat = np.asarray(model(x))
     scored = ctx.x_test[:NUM_SCORED]
     error = mean_squared_error(scored, in_batches(model, scored))
     figure, ax = style.subplots(figsize=(12, 3.4))
     style.show_mosaic(
-        ax, np.concatenate([x, x_hat]), ncols=len(x),
+        ax, np.concatenate([x, np.asarray(model(x))]), ncols=len(x),
         row_labels=["input", "reconstruction"], col_labels=ctx.class_names,
     )
     ax.tick_params(axis="x", labelrotation=30)
-    ax.set_title(
-        f"Autoencoder (code size {model.latent_dim}) reconstructions: "
-        f"test MSE {error:.4f} per pixel ({len(scored)} images)"
-    )
+    ax.set_title(f"{description}: test MSE {error:.4f} per pixel ({len(scored)} images)")
     ctx.save(figure, out_path)
 
 

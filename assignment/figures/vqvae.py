@@ -3,27 +3,19 @@
 import numpy as np
 
 from assignment.figures import style
-from assignment.figures.autoencoders import NUM_SCORED, mean_squared_error
+from assignment.figures.autoencoders import draw_reconstruction_rows
 from assignment.figures.context import in_batches
 
 
 def draw_reconstructions(ctx, out_path):
     """One test image per class (top) and its VQ-VAE reconstruction (bottom)."""
     model = ctx.models["vqvae"]
-    x = ctx.x_test[ctx.first_per_class()]
-    scored = ctx.x_test[:NUM_SCORED]
-    error = mean_squared_error(scored, in_batches(model, scored))
-    figure, ax = style.subplots(figsize=(12, 3.4))
-    style.show_mosaic(
-        ax, np.concatenate([x, np.asarray(model(x))]), ncols=len(x),
-        row_labels=["input", "reconstruction"], col_labels=ctx.class_names,
-    )
-    ax.tick_params(axis="x", labelrotation=30)
-    ax.set_title(
+    draw_reconstruction_rows(
+        ctx, model,
         f"VQ-VAE reconstructions from a 7×7 grid of codewords (codebook of "
-        f"{model.num_embeddings}): test MSE {error:.4f} per pixel ({len(scored)} images)"
+        f"{model.num_embeddings})",
+        out_path,
     )
-    ctx.save(figure, out_path)
 
 
 def draw_codebook_usage(ctx, out_path):
