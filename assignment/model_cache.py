@@ -5,7 +5,8 @@ The figures and the metrics report need the same trained models again and again.
 time and saves it under `build/models/` (git-ignored); later calls load it. The
 cache key holds everything that changes the weights: the model and its
 hyper-parameters, the data (full set or embedded sample), and a hash of the
-implementation's source files, so that editing the code retrains.
+implementation's source files and of the model's training recipe, so that
+editing the code or the recipe retrains.
 """
 
 import ast
@@ -28,13 +29,15 @@ def full_data_available(name="fashion_mnist"):
     return True
 
 
-def implementation_hash(directory):
-    """A short hash of the code of the student modules of `directory`.
+def implementation_hash(directory, recipe_key=""):
+    """A short hash of the code of the student modules of `directory`, and of a recipe's key.
 
     Comments and docstrings do not count, so editing a TODO text or a docstring
     keeps the cached models; a file that does not parse counts as its bytes.
+    `recipe_key` is `Recipe.weights_key`: the training settings that change the
+    weights.
     """
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(recipe_key.encode())
     for name in MODULE_NAMES:
         path = Path(directory) / f"{name}.py"
         digest.update(_code_of(path.read_text()).encode() if path.is_file() else b"")
@@ -64,7 +67,7 @@ def cache_path(name, *, dataset, sample, latent_dim, beta, epochs, seed, impl_di
         f"beta{beta:g}" if recipe.is_variational else None,
         f"e{epochs or recipe.epochs}",
         f"seed{seed}",
-        implementation_hash(impl_dir),
+        implementation_hash(impl_dir, recipe.weights_key),
     ]
     stem = "-".join(part for part in parts if part)
     folder = f"{dataset}-{'sample' if sample else 'full'}"

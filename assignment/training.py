@@ -22,8 +22,16 @@ class Recipe:
         description: one line for `--help`.
         latent_dim: default code size (`None` where the model has none).
         epochs: default number of epochs on the full data set.
-        learning_rate: Adam's learning rate.
+        learning_rate: Adam's learning rate (at the start of training).
+        final_learning_rate: when set, the learning rate decays from
+            `learning_rate` to it along a cosine over the whole run
+            (`keras.optimizers.schedules.CosineDecay`); constant when None.
         batch_size: training batch size.
+        steps_per_execution: training steps per call of the compiled training
+            function (`Model.compile`): fewer Python round trips per epoch.
+        input_pipeline: `"numpy"` gives `fit` the arrays; `"tf.data"` gives it
+            a shuffled, batched, prefetched `tf.data.Dataset` of them.
+        jit_compile: whether `compile` asks for XLA compilation.
         loss: `"mse"` for models trained with `compile(loss=...)` on `(x, x)`;
             `None` for VAEs, whose `train_step` computes the loss.
         needs_labels: whether `fit` takes the labels (conditional models).
@@ -35,13 +43,29 @@ class Recipe:
     latent_dim: int | None
     epochs: int
     learning_rate: float = 1e-3
+    final_learning_rate: float | None = None
     batch_size: int = 128
+    steps_per_execution: int = 10
+    input_pipeline: str = "numpy"
+    jit_compile: bool = False
     loss: str | None = "mse"
     needs_labels: bool = False
 
     @property
     def is_variational(self):
         return self.loss is None
+
+    @property
+    def weights_key(self):
+        """The settings that change the trained weights, as text (for the model cache).
+
+        `steps_per_execution` only groups the same steps into fewer calls, and
+        the description is prose: neither counts.
+        """
+        fields = dataclasses.asdict(self)
+        for name in ("description", "steps_per_execution"):
+            fields.pop(name)
+        return repr(sorted(fields.items()))
 
 
 RECIPES = {
@@ -52,10 +76,13 @@ RECIPES = {
     "linear-ae": Recipe(
         "autoencoder", "LinearAutoencoder", "linear autoencoder, the PCA of autoencoders", 32, 10
     ),
-    "vae": Recipe("vae", "VAE", "variational autoencoder (negative ELBO)", 2, 20, loss=None),
+    "vae": Recipe(
+        "vae", "VAE", "variational autoencoder (negative ELBO)", 2, 10,
+        learning_rate=2e-3, final_learning_rate=1e-5, loss=None,
+    ),
     "cvae": Recipe(
-        "cvae", "ConditionalVAE", "conditional VAE (label-conditioned)", 2, 20,
-        loss=None, needs_labels=True,
+        "cvae", "ConditionalVAE", "conditional VAE (label-conditioned)", 2, 10,
+        learning_rate=2e-3, final_learning_rate=1e-5, loss=None, needs_labels=True,
     ),
     "vqvae": Recipe("vqvae", "VQVAE", "VQ-VAE with a 64-word codebook (bonus)", None, 10),
 }
@@ -68,7 +95,29 @@ def get_recipe(name):
     return RECIPES[name]
 
 
-def build_model(impl, name, latent_dim=None, beta=1.0, seed=None):
+def describe_recipe(name, recipe=None, epochs=None):
+    """One line of a recipe's training settings, e.g. for a benchmark's log."""
+    recipe = recipe or get_recipe(name)
+    rate = f"Adam {recipe.learning_rate:g}"
+    if recipe.final_learning_rate is not None:
+        rate += f" cosine-decayed to {recipe.final_learning_rate:g}"
+    return (f"{epochs or recipe.epochs} epochs, {rate}, batch {recipe.batch_size}, "
+            f"{recipe.input_pipeline} input, steps_per_execution {recipe.steps_per_execution}"
+            + (", XLA" if recipe.jit_compile else ""))
+
+
+def learning_rate(recipe, total_steps):
+    """The recipe's learning rate: a number, or a cosine decay over `total_steps` steps."""
+    import keras
+
+    if recipe.final_learning_rate is None:
+        return recipe.learning_rate
+    return keras.optimizers.schedules.CosineDecay(
+        recipe.learning_rate, decay_steps=max(1, total_steps),
+        alpha=recipe.final_learning_rate / recipe.learning_rate)
+
+
+def build_model(impl, name, latent_dim=None, beta=1.0, seed=None, recipe=None, total_steps=1):
     """Instantiates model `name` from the implementation `impl` and compiles it.
 
     Args:
@@ -77,13 +126,15 @@ def build_model(impl, name, latent_dim=None, beta=1.0, seed=None):
         latent_dim: code size; the recipe's default when None.
         beta: KL weight (VAEs only).
         seed: seed of the model's own noise (VAEs, denoising AE).
+        recipe: the `Recipe` to follow; `RECIPES[name]` when None.
+        total_steps: training steps the learning-rate schedule spans.
 
     Returns:
         A compiled, unbuilt Keras model.
     """
     import keras
 
-    recipe = get_recipe(name)
+    recipe = recipe or get_recipe(name)
     model_class = getattr(getattr(impl, recipe.module), recipe.class_name)
     kwargs = {}
     if recipe.latent_dim is not None:
@@ -93,7 +144,9 @@ def build_model(impl, name, latent_dim=None, beta=1.0, seed=None):
     elif name == "dae":
         kwargs["seed"] = seed
     model = model_class(**kwargs)
-    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate), loss=recipe.loss)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate(recipe, total_steps)),
+                  loss=recipe.loss, steps_per_execution=recipe.steps_per_execution,
+                  jit_compile=recipe.jit_compile)
     return model
 
 
@@ -107,8 +160,30 @@ def fit_arguments(name, x, y):
     return x, x
 
 
+def training_input(recipe, x, y, batch_size, seed):
+    """What `fit` trains on, as the recipe's `input_pipeline` asks.
+
+    Returns:
+        A dict of `fit` keyword arguments: `x`, `y`, `batch_size` and
+        `shuffle` for NumPy arrays; for a `tf.data.Dataset`, which shuffles the
+        images' order anew every epoch (seeded), batches them and prefetches the
+        next batches while the model trains, `x` and `shuffle=False` (the
+        dataset shuffles itself).
+    """
+    if recipe.input_pipeline == "numpy":
+        return {"x": x, "y": y, "batch_size": batch_size, "shuffle": True}
+    if recipe.input_pipeline != "tf.data":
+        raise ValueError(f"Unknown input pipeline {recipe.input_pipeline!r}; "
+                         "choose 'numpy' or 'tf.data'.")
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
+    dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return {"x": dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE), "shuffle": False}
+
+
 def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0,
-                verbose=1, callbacks=None, batch_size=None):
+                verbose=1, callbacks=None, batch_size=None, recipe=None):
     """Builds, compiles and trains model `name`, seeded for reproducibility.
 
     Args:
@@ -122,6 +197,7 @@ def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0
         verbose: Keras's `fit` verbosity (1 shows the progress bar).
         callbacks: optional list of Keras callbacks.
         batch_size: training batch size; the recipe's default when None.
+        recipe: the `Recipe` to follow; `RECIPES[name]` when None.
 
     Returns:
         `(model, history)`.
@@ -129,17 +205,15 @@ def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0
     import keras
 
     keras.utils.set_random_seed(seed)
-    recipe = get_recipe(name)
-    model = build_model(impl, name, latent_dim=latent_dim, beta=beta, seed=seed)
+    recipe = recipe or get_recipe(name)
+    epochs = epochs or recipe.epochs
+    batch_size = batch_size or recipe.batch_size
     x, y = fit_arguments(name, *data)
-    history = model.fit(
-        x, y,
-        epochs=epochs or recipe.epochs,
-        batch_size=batch_size or recipe.batch_size,
-        shuffle=True,
-        verbose=verbose,
-        callbacks=callbacks,
-    )
+    total_steps = epochs * -(-len(x) // batch_size)
+    model = build_model(impl, name, latent_dim=latent_dim, beta=beta, seed=seed, recipe=recipe,
+                        total_steps=total_steps)
+    history = model.fit(**training_input(recipe, x, y, batch_size, seed), epochs=epochs,
+                        verbose=verbose, callbacks=callbacks)
     return model, history
 
 

@@ -122,6 +122,36 @@ def test_shipped_classifier_is_accurate_on_the_sample_test_images(classifier, sa
     assert features.shape == (10, 128) and probabilities.shape == (10, 10)
 
 
+def test_the_numpy_forward_pass_equals_the_keras_model(classifier, sample_test):
+    import keras
+
+    model = metrics.build_classifier()
+    model.load_weights(metrics.weights_path("fashion_mnist"))
+    features_model = keras.Model(model.input, [model.get_layer("features").output, model.output])
+    images = sample_test[0][:300]
+    keras_features, keras_probabilities = (np.asarray(t) for t in features_model(images))
+    features, probabilities = classifier.embed(images)
+    np.testing.assert_allclose(features, keras_features, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(probabilities, keras_probabilities, rtol=1e-4, atol=1e-6)
+
+
+def test_the_classifier_round_trips_through_a_keras_model(classifier, tmp_path):
+    path = tmp_path / "copy.weights.h5"
+    metrics.classifier.save_classifier(classifier, path)
+    copy = metrics.load_classifier(path=path)
+    for saved, loaded in zip(classifier.weights, copy.weights, strict=True):
+        np.testing.assert_array_equal(saved, loaded)
+
+
+def test_measuring_images_does_not_import_tensorflow():
+    code = ("import sys, numpy as np; from autograder.metrics import load_classifier; "
+            "load_classifier('fashion_mnist').embed(np.zeros((3, 28, 28, 1))); "
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parent.parent, check=True)
+    assert result.stdout.split() == ["False", "False"]
+
+
 def test_missing_classifier_weights_name_the_command(tmp_path):
     with pytest.raises(metrics.MissingWeightsError, match="train-classifier --dataset mnist"):
         metrics.load_classifier("mnist", path=tmp_path / "absent.weights.h5")

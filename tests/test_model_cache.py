@@ -1,4 +1,4 @@
-"""The model cache retrains when the code changes, not when a comment or docstring does."""
+"""The model cache retrains when the code or the recipe changes, not when a comment does."""
 
 import shutil
 
@@ -39,3 +39,21 @@ def test_a_file_that_does_not_parse_still_hashes(tmp_path):
     folder = copy_of_solution(tmp_path)
     (folder / "cvae.py").write_text("def broken(:\n")
     assert len(implementation_hash(folder)) == 10
+
+
+def test_a_recipe_setting_that_changes_the_weights_changes_the_cache_path(monkeypatch):
+    import dataclasses
+
+    from assignment import training
+
+    settings = dict(dataset="fashion_mnist", sample=True, latent_dim=None, beta=1.0,
+                    epochs=None, seed=0, impl_dir=SOLUTION_DIR)
+    before = cache_path("vae", **settings)
+    recipe = training.RECIPES["vae"]
+    monkeypatch.setitem(training.RECIPES, "vae",
+                        dataclasses.replace(recipe, steps_per_execution=7,
+                                            description="reworded"))
+    assert cache_path("vae", **settings) == before
+    monkeypatch.setitem(training.RECIPES, "vae",
+                        dataclasses.replace(recipe, learning_rate=recipe.learning_rate * 2))
+    assert cache_path("vae", **settings) != before

@@ -133,6 +133,14 @@ class VAEEncoder(layers.Layer):
     `Dense(latent_dim)` for the log-variance, both without activation (any real
     number is a valid mean and a valid log-variance).
 
+    The keras.io VAE example uses the same trunk with `hidden_dim=16`. The heads
+    read everything the encoder knows about an image from that layer; 128 units
+    let them place each posterior more precisely for 1.5 % more computation
+    (23.27 instead of 22.92 million multiply-adds per image, decoder included).
+    With the training recipe of `assignment/training.py`, it makes our VAE reach
+    the example's final test loss several times sooner (the README's
+    performance section has the measurements).
+
     Args:
         latent_dim: int, `k`.
         filters: pair of ints, filters of the two convolutions.
@@ -145,7 +153,7 @@ class VAEEncoder(layers.Layer):
         A tuple `(z_mean, z_log_var)`, each of shape `(N, latent_dim)`.
     """
 
-    def __init__(self, latent_dim, filters=(32, 64), hidden_dim=16, **kwargs):
+    def __init__(self, latent_dim, filters=(32, 64), hidden_dim=128, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim
         self.filters = tuple(filters)

@@ -67,21 +67,42 @@ def build_classifier(num_classes=NUM_CLASSES):
 
 
 class EvaluationClassifier:
-    """A trained classifier, with its features and probabilities as NumPy arrays.
+    """The trained classifier, run in NumPy: features and probabilities as arrays.
+
+    The forward pass is written in NumPy (3x3 convolutions as matrix products
+    over image patches), so that measuring images needs no TensorFlow: the
+    grading process, which scores every submission's samples, never imports
+    it, and the same images give the same features on every machine. The tests
+    check it against the Keras model of `build_classifier`.
 
     Args:
-        model: a model built by `build_classifier`, with trained weights.
-        batch_size: images per forward pass (bounds memory).
+        weights: the arrays of `build_classifier`'s model, in its order
+            (`model.get_weights()`): kernel and bias of the three convolutions,
+            of the feature layer and of the softmax layer.
+        batch_size: images per forward pass (bounds memory: about 60 MB of
+            image patches for 250 images).
     """
 
-    def __init__(self, model, batch_size=1000):
-        import keras
-
-        self.model = model
+    def __init__(self, weights, batch_size=250):
+        weights = [np.asarray(array, dtype=np.float32) for array in weights]
+        if len(weights) != 10:
+            raise ValueError(f"Expected the 10 weight arrays of build_classifier's model, "
+                             f"got {len(weights)}.")
+        self.convolutions = [tuple(weights[index:index + 2]) for index in (0, 2, 4)]
+        self.feature_layer = tuple(weights[6:8])
+        self.output_layer = tuple(weights[8:10])
         self.batch_size = batch_size
-        self.embedding_model = keras.Model(
-            model.input, [model.get_layer(FEATURE_LAYER).output, model.output]
-        )
+
+    @property
+    def weights(self):
+        """The weight arrays, in `build_classifier`'s order."""
+        layers = (*self.convolutions, self.feature_layer, self.output_layer)
+        return [array for layer in layers for array in layer]
+
+    @classmethod
+    def from_model(cls, model):
+        """The classifier of a trained Keras model built by `build_classifier`."""
+        return cls(model.get_weights())
 
     def embed(self, images):
         """Returns `(features, probabilities)` of images.
@@ -96,11 +117,23 @@ class EvaluationClassifier:
         images = np.asarray(images, dtype=np.float32)
         features, probabilities = [], []
         for start in range(0, len(images), self.batch_size):
-            batch = images[start : start + self.batch_size]
-            batch_features, batch_probabilities = self.embedding_model(batch, training=False)
-            features.append(np.asarray(batch_features, dtype=np.float64))
-            probabilities.append(np.asarray(batch_probabilities, dtype=np.float64))
+            batch_features, batch_probabilities = self._forward(
+                images[start : start + self.batch_size])
+            features.append(batch_features.astype(np.float64))
+            probabilities.append(batch_probabilities.astype(np.float64))
+        if not features:
+            return np.zeros((0, self.feature_layer[1].size)), np.zeros((0, NUM_CLASSES))
         return np.concatenate(features), np.concatenate(probabilities)
+
+    def _forward(self, x):
+        for kernel, bias in self.convolutions:
+            x = _max_pool_2x2(np.maximum(_conv_3x3_same(x, kernel) + bias, 0.0))
+        x = x.reshape(len(x), -1)  # Keras's Flatten: row-major over (height, width, channels).
+        features = np.maximum(x @ self.feature_layer[0] + self.feature_layer[1], 0.0)
+        logits = features @ self.output_layer[0] + self.output_layer[1]
+        logits -= logits.max(axis=-1, keepdims=True)
+        exponentials = np.exp(logits)
+        return features, exponentials / exponentials.sum(axis=-1, keepdims=True)
 
     def features(self, images):
         """The penultimate-layer features of images, shape `(N, 128)`."""
@@ -114,6 +147,42 @@ class EvaluationClassifier:
         """The fraction of images whose most probable class is their label."""
         predicted = np.argmax(self.probabilities(images), axis=-1)
         return float(np.mean(predicted == np.asarray(labels)))
+
+
+def _conv_3x3_same(x, kernel):
+    """Keras's `Conv2D(f, 3, padding="same")` without bias: `(N, H, W, C) -> (N, H, W, f)`."""
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    patches = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(1, 2))
+    # patches: (N, H, W, C, 3, 3); kernel: (3, 3, C, f).
+    return np.tensordot(patches, kernel.transpose(2, 0, 1, 3), axes=([3, 4, 5], [0, 1, 2]))
+
+
+def _max_pool_2x2(x):
+    """Keras's `MaxPooling2D(2)` (valid: an odd last row or column is dropped)."""
+    n, height, width, channels = x.shape
+    x = x[:, : height // 2 * 2, : width // 2 * 2]
+    return x.reshape(n, height // 2, 2, width // 2, 2, channels).max(axis=(2, 4))
+
+
+def _read_weights(path):
+    """The arrays of a `.weights.h5` file of `build_classifier`'s model, in the model's order.
+
+    Keras stores each layer's variables under `layers/<class name>[_<n>]/vars/<i>`;
+    the convolutions and the Dense layers are taken in the order of `<n>`.
+    """
+    import h5py
+
+    def order(name):
+        base, _, number = name.rpartition("_")
+        return (base, int(number)) if number.isdigit() and base else (name, 0)
+
+    with h5py.File(path, "r") as file:
+        layers = file["layers"]
+        names = sorted((name for name in layers if name.startswith(("conv2d", "dense"))),
+                       key=order)
+        names = ([name for name in names if name.startswith("conv2d")]
+                 + [name for name in names if name.startswith("dense")])
+        return [layers[name]["vars"][str(index)][()] for name in names for index in range(2)]
 
 
 def load_classifier(dataset="fashion_mnist", path=None):
@@ -137,9 +206,7 @@ def load_classifier(dataset="fashion_mnist", path=None):
             f"Train it with `python -m autograder.metrics train-classifier --dataset {dataset}` "
             "(it needs the full training set of that data set)."
         )
-    model = build_classifier()
-    model.load_weights(path)
-    return EvaluationClassifier(model)
+    return EvaluationClassifier(_read_weights(path))
 
 
 def save_classifier(classifier, path):
@@ -152,7 +219,7 @@ def save_classifier(classifier, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     bare = build_classifier()  # Uncompiled: saves the layers' weights only.
-    bare.set_weights(classifier.model.get_weights())
+    bare.set_weights(classifier.weights)
     bare.save_weights(path)
 
 
@@ -191,7 +258,7 @@ def train_classifier(dataset="fashion_mnist", epochs=EPOCHS, seed=SEED, data_pat
     model.fit(x_train, y_train, epochs=epochs, batch_size=BATCH_SIZE, shuffle=True,
               verbose=verbose)
     seconds = time.perf_counter() - start
-    classifier = EvaluationClassifier(model)
+    classifier = EvaluationClassifier.from_model(model)
     return classifier, {
         "test_accuracy": classifier.accuracy(x_test, y_test),
         "train_seconds": seconds,

@@ -1,0 +1,58 @@
+"""The training recipes' options: input pipelines, learning-rate decay, the description."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from assignment import training
+
+
+@pytest.mark.parametrize("name", ["ae", "vae", "cvae"])
+@pytest.mark.parametrize("pipeline", ["numpy", "tf.data"])
+def test_every_input_pipeline_trains_every_kind_of_model(solution, small_data, name, pipeline):
+    recipe = dataclasses.replace(training.get_recipe(name), input_pipeline=pipeline,
+                                 steps_per_execution=2)
+    x, y = small_data
+    _, history = training.train_model(solution, name, (x[:256], y[:256]), epochs=2,
+                                      batch_size=64, verbose=0, recipe=recipe)
+    assert len(history.history["loss"]) == 2
+    assert all(np.isfinite(history.history["loss"]))
+
+
+def test_the_tf_data_pipeline_gives_every_image_once_per_epoch_in_a_new_order():
+    recipe = dataclasses.replace(training.get_recipe("vae"), input_pipeline="tf.data")
+    x = np.arange(10, dtype=np.float32)
+    dataset = training.training_input(recipe, x, None, batch_size=4, seed=0)["x"]
+    epochs = [np.concatenate(list(dataset.as_numpy_iterator())) for _ in range(2)]
+    assert all(sorted(epoch) == list(x) for epoch in epochs)
+    assert list(epochs[0]) != list(epochs[1])
+    assert [len(batch) for batch in dataset.as_numpy_iterator()] == [4, 4, 2]
+
+
+def test_an_unknown_input_pipeline_is_refused_by_name():
+    recipe = dataclasses.replace(training.get_recipe("vae"), input_pipeline="csv")
+    with pytest.raises(ValueError, match="'csv'.*'numpy' or 'tf.data'"):
+        training.training_input(recipe, np.zeros(4), None, 2, 0)
+
+
+def test_the_learning_rate_decays_to_the_final_rate_over_the_run():
+    recipe = dataclasses.replace(training.get_recipe("vae"), learning_rate=4e-3,
+                                 final_learning_rate=1e-4)
+    schedule = training.learning_rate(recipe, total_steps=100)
+    rates = [float(schedule(step)) for step in (0, 50, 100, 150)]
+    assert rates == pytest.approx([4e-3, (4e-3 + 1e-4) / 2, 1e-4, 1e-4], rel=1e-5)
+
+
+def test_a_recipe_without_a_final_rate_keeps_its_rate():
+    recipe = dataclasses.replace(training.get_recipe("ae"), final_learning_rate=None)
+    assert training.learning_rate(recipe, total_steps=100) == recipe.learning_rate
+
+
+def test_the_description_names_every_setting():
+    recipe = dataclasses.replace(training.get_recipe("vae"), learning_rate=2e-3,
+                                 final_learning_rate=1e-5, steps_per_execution=5,
+                                 input_pipeline="tf.data", jit_compile=True)
+    assert training.describe_recipe("vae", recipe, epochs=3) == (
+        "3 epochs, Adam 0.002 cosine-decayed to 1e-05, batch 128, tf.data input, "
+        "steps_per_execution 5, XLA")
