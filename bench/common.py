@@ -30,8 +30,7 @@ def load_benchmark_data(sample=False):
             "dataset-fashion-mnist`, or see data/README.md). `--sample` runs them on the "
             "embedded sample instead, for a quick try whose figures are not comparable."
         ) from None
-    print(f"Data: {describe_source('fashion_mnist', sample=sample)}: "
-          f"{len(x_train)} training and {len(x_test)} test images.")
+    print(f"Data: {describe_source('fashion_mnist', sample=sample)}.")
     return x_train, x_test
 
 

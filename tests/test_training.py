@@ -56,3 +56,17 @@ def test_the_description_names_every_setting():
     assert training.describe_recipe("vae", recipe, epochs=3) == (
         "3 epochs, Adam 0.002 cosine-decayed to 1e-05, batch 128, tf.data input, "
         "steps_per_execution 5, XLA")
+
+
+@pytest.mark.parametrize("name", ["dae", "vae"])
+def test_steps_per_execution_leaves_the_weights_unchanged(solution, small_data, name):
+    # Why `Recipe.weights_key` leaves it out: the model cache may reuse the weights.
+    x, y = small_data
+    weights = []
+    for steps in (1, 3):
+        recipe = dataclasses.replace(training.get_recipe(name), steps_per_execution=steps)
+        model, _ = training.train_model(solution, name, (x[:320], y[:320]), epochs=2,
+                                        batch_size=64, verbose=0, recipe=recipe)
+        weights.append(model.get_weights())
+    for first, second in zip(*weights, strict=True):
+        np.testing.assert_array_equal(first, second)
