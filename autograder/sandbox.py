@@ -209,8 +209,8 @@ class ProbeRun:
     internal: bool = False
 
 
-def _process_table():
-    """pid -> `_process_info(pid)` for every process."""
+def process_table():
+    """pid -> `(state, ppid, pgrp, session, start ticks, resident pages)` for every process."""
     table = {}
     for name in os.listdir("/proc"):
         if name.isdigit() and (info := _process_info(int(name))):
@@ -529,7 +529,7 @@ class Sandbox:
                 os.killpg(root, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            alive = [pid for pid, info in self._members(_process_table()).items()
+            alive = [pid for pid, info in self._members(process_table()).items()
                      if info[0] != "Z" and pid != root]
             for pid in alive:
                 try:
@@ -573,7 +573,7 @@ class Sandbox:
     def _memory_mb(self, full_scan):
         """Resident memory of the worker's tree in MB; looks for new processes when `full_scan`."""
         if full_scan:
-            table = _process_table()
+            table = process_table()
         else:
             table = {pid: info for pid, start in self._seen.items()
                      if (info := _process_info(pid)) and info[4] == start}

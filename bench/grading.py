@@ -21,33 +21,20 @@ Usage (from the repository root):
 """
 
 import argparse
-import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from autograder.sandbox import REPO_ROOT, process_table
+
 POLL_SECONDS = 0.02
 WALL_BAR, WALL_GOAL = 120.0, 60.0
 MEMORY_BAR_MB, MEMORY_GOAL_MB = 1536.0, 768.0
 PART_LINE = re.compile(r"^(?P<title>.+) \(-q (?P<id>\w+)\): .* in (?P<seconds>[\d.]+) s$")
 USAGE_LINE = re.compile(r"^  \((?P<probes>\d+) probe\(s\) in (?P<workers>\d+) worker\(s\)")
-
-
-def children_of():
-    """Maps each live pid to its parent pid, from `/proc/<pid>/stat`."""
-    parents = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_text()
-            except OSError:
-                continue
-            # The command name may hold spaces and parentheses: split after the last ')'.
-            parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
-    return parents
 
 
 def memory_mb(pid):
@@ -63,7 +50,7 @@ def memory_mb(pid):
 
 
 def descendants(root, parents):
-    """`root` and every process below it."""
+    """`root` and every process below it, from a map pid -> parent pid."""
     tree, frontier = [root], [root]
     while frontier:
         frontier = [pid for pid, parent in parents.items() if parent in frontier]
@@ -86,7 +73,8 @@ class TreeMonitor:
 
     def poll(self):
         total = 0.0
-        for pid in descendants(self.root, children_of()):
+        parents = {pid: info[1] for pid, info in process_table().items()}
+        for pid in descendants(self.root, parents):
             memory = memory_mb(pid)
             if memory is not None:
                 rss, hwm = memory
@@ -124,8 +112,6 @@ def run_grader(directory, parts):
 
 def _start_reader(process, output):
     """Reads the grader's output in a thread, so that a full pipe never blocks it."""
-    import threading
-
     thread = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
     thread.start()
     return thread

@@ -29,7 +29,7 @@ from bench.common import load_benchmark_data
 
 
 def timed_epoch(fit):
-    """Runs `fit(epochs=1)`; returns its wall time in seconds."""
+    """Runs `fit()`, one epoch; returns its wall time in seconds."""
     started = time.perf_counter()
     fit()
     return time.perf_counter() - started
