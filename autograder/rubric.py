@@ -2,8 +2,9 @@
 
 This is the single source of the points. The runner grades whatever is listed
 here, `python -m autograder rubric` prints it, and the handout's points table is
-generated from it. Each check id names its implementation in
-`autograder.checks` (see `autograder.checks.registry`).
+generated from it. Each `Item` is the rubric's record of one check; its id
+names the check's implementation in `autograder.checks` (see
+`autograder.checks.registry`).
 
 Visibility follows Gradescope: `"visible"` checks are shown to students at once
 (and run by `python -m autograder grade` on their own machine);
@@ -18,8 +19,8 @@ AFTER_DUE_DATE = "after_due_date"
 
 
 @dataclasses.dataclass(frozen=True)
-class Check:
-    """One graded check.
+class Item:
+    """The rubric's record of one graded check.
 
     Attributes:
         id: `"<part>.<name>"`, the key of its implementation.
@@ -48,7 +49,7 @@ class Part:
         modules: student modules the part imports.
         time_limit: seconds the part's worker may run in total.
         memory_limit_mb: resident memory the part's worker may use.
-        checks: the checks, in grading order.
+        checks: its `Item`s, in grading order.
         bonus: whether its points are extra credit on top of 100.
     """
 
@@ -73,14 +74,14 @@ RUBRIC = (
         time_limit=60,
         memory_limit_mb=1500,
         checks=(
-            Check("transposed_conv.output_length", "Output length rule of Conv2DTranspose", 4,
+            Item("transposed_conv.output_length", "Output length rule of Conv2DTranspose", 4,
                   todos=("1.1",)),
-            Check("transposed_conv.worked_examples", "Lecture's worked examples (stride 1 and 2)", 3,
+            Item("transposed_conv.worked_examples", "Lecture's worked examples (stride 1 and 2)", 3,
                   todos=("1.2",)),
-            Check("transposed_conv.keras_equivalence",
+            Item("transposed_conv.keras_equivalence",
                   "Equals keras Conv2DTranspose on random configurations", 7,
                   todos=("1.1", "1.2"), depends=("transposed_conv.worked_examples",)),
-            Check("transposed_conv.numpy_only", "transposed_conv.py imports no TensorFlow/Keras", 1,
+            Item("transposed_conv.numpy_only", "transposed_conv.py imports no TensorFlow/Keras", 1,
                   depends=("transposed_conv.worked_examples",)),
         ),
     ),
@@ -91,20 +92,20 @@ RUBRIC = (
         time_limit=180,
         memory_limit_mb=1500,
         checks=(
-            Check("autoencoders.encoder_shapes", "Encoder output shapes", 3, todos=("2.1", "2.2")),
-            Check("autoencoders.decoder_upsampling",
+            Item("autoencoders.encoder_shapes", "Encoder output shapes", 3, todos=("2.1", "2.2")),
+            Item("autoencoders.decoder_upsampling",
                   "Decoder shapes, [0, 1] range and Conv2DTranspose upsampling", 4,
                   todos=("2.3", "2.4")),
-            Check("autoencoders.serialization", "get_config and .keras save/load round trip", 2,
+            Item("autoencoders.serialization", "get_config and .keras save/load round trip", 2,
                   depends=("autoencoders.encoder_shapes", "autoencoders.decoder_upsampling")),
-            Check("autoencoders.training", "Autoencoder trains to a low reconstruction error", 5,
+            Item("autoencoders.training", "Autoencoder trains to a low reconstruction error", 5,
                   depends=("autoencoders.encoder_shapes", "autoencoders.decoder_upsampling")),
-            Check("autoencoders.denoising", "Denoising autoencoder corrupts in training only", 4,
+            Item("autoencoders.denoising", "Denoising autoencoder corrupts in training only", 4,
                   todos=("2.5",),
                   depends=("autoencoders.encoder_shapes", "autoencoders.decoder_upsampling")),
-            Check("autoencoders.pca", "pca: components, mean and explained variance", 4,
+            Item("autoencoders.pca", "pca: components, mean and explained variance", 4,
                   todos=("2.6",)),
-            Check("autoencoders.linear_subspace", "Linear autoencoder spans the PCA subspace", 3,
+            Item("autoencoders.linear_subspace", "Linear autoencoder spans the PCA subspace", 3,
                   visibility=AFTER_DUE_DATE, depends=("autoencoders.pca",)),
         ),
     ),
@@ -115,28 +116,28 @@ RUBRIC = (
         time_limit=240,
         memory_limit_mb=1500,
         checks=(
-            Check("vae.sampling_statistics", "Sampling: shape, mean and standard deviation", 4,
+            Item("vae.sampling_statistics", "Sampling: shape, mean and standard deviation", 4,
                   todos=("3.1", "3.2")),
-            Check("vae.sampling_noise", "Sampling: fresh noise each call, reproducible with a seed",
+            Item("vae.sampling_noise", "Sampling: fresh noise each call, reproducible with a seed",
                   3, todos=("3.1", "3.2")),
-            Check("vae.reparameterization_gradients",
+            Item("vae.reparameterization_gradients",
                   "Reparameterization gradients dz/dmu and dz/dlog(sigma^2)", 5,
                   todos=("3.2",)),
-            Check("vae.kl_closed_form", "KL divergence: closed form, per example", 6,
+            Item("vae.kl_closed_form", "KL divergence: closed form, per example", 6,
                   todos=("3.3",)),
-            Check("vae.reconstruction_loss", "Reconstruction loss: BCE summed per example", 3,
+            Item("vae.reconstruction_loss", "Reconstruction loss: BCE summed per example", 3,
                   todos=("3.4",)),
-            Check("vae.encoder_heads", "VAEEncoder: mean and log-variance heads", 3,
+            Item("vae.encoder_heads", "VAEEncoder: mean and log-variance heads", 3,
                   todos=("3.5", "3.6")),
-            Check("vae.add_loss", "call adds beta * KL with add_loss", 5, todos=("3.7", "3.8"),
+            Item("vae.add_loss", "call adds beta * KL with add_loss", 5, todos=("3.7", "3.8"),
                   depends=("vae.kl_closed_form", "vae.encoder_heads")),
-            Check("vae.train_step", "train_step: keys, self.losses, gradients", 5,
+            Item("vae.train_step", "train_step: keys, self.losses, gradients", 5,
                   todos=("3.9",), depends=("vae.add_loss", "vae.reconstruction_loss")),
-            Check("vae.loss_decreases", "Training lowers the loss", 3,
+            Item("vae.loss_decreases", "Training lowers the loss", 3,
                   depends=("vae.train_step",)),
-            Check("vae.sample_and_interpolate", "sample from the prior and interpolate", 3,
+            Item("vae.sample_and_interpolate", "sample from the prior and interpolate", 3,
                   todos=("3.10", "3.11"), depends=("vae.encoder_heads",)),
-            Check("vae.sample_quality", "Sample quality after a short training run", 5,
+            Item("vae.sample_quality", "Sample quality after a short training run", 5,
                   visibility=AFTER_DUE_DATE,
                   depends=("vae.train_step", "vae.sample_and_interpolate")),
         ),
@@ -148,11 +149,11 @@ RUBRIC = (
         time_limit=180,
         memory_limit_mb=1500,
         checks=(
-            Check("cvae.conditioning", "Labels condition the encoder, decoder and samples", 5,
+            Item("cvae.conditioning", "Labels condition the encoder, decoder and samples", 5,
                   todos=("4.1", "4.2", "4.3", "4.4"), depends=("vae.add_loss",)),
-            Check("cvae.train_step", "fit(x, labels) trains with the three loss keys", 3,
+            Item("cvae.train_step", "fit(x, labels) trains with the three loss keys", 3,
                   depends=("cvae.conditioning", "vae.train_step")),
-            Check("cvae.conditional_accuracy", "Samples show the requested class", 7,
+            Item("cvae.conditional_accuracy", "Samples show the requested class", 7,
                   visibility=AFTER_DUE_DATE, depends=("cvae.train_step",)),
         ),
     ),
@@ -164,11 +165,11 @@ RUBRIC = (
         memory_limit_mb=1500,
         bonus=True,
         checks=(
-            Check("vqvae.nearest_codeword", "Quantizer picks the nearest codeword", 3,
+            Item("vqvae.nearest_codeword", "Quantizer picks the nearest codeword", 3,
                   todos=("5.1",)),
-            Check("vqvae.straight_through", "Straight-through gradient and codebook losses", 3,
+            Item("vqvae.straight_through", "Straight-through gradient and codebook losses", 3,
                   todos=("5.2",), depends=("vqvae.nearest_codeword",)),
-            Check("vqvae.training", "Reconstruction and codebook usage after training", 4,
+            Item("vqvae.training", "Reconstruction and codebook usage after training", 4,
                   visibility=AFTER_DUE_DATE, depends=("vqvae.straight_through",)),
         ),
     ),
@@ -189,7 +190,7 @@ def parts(ids=None, rubric=RUBRIC):
 
 
 def all_checks():
-    """Every check of the rubric, as a dict id -> Check."""
+    """Every check of the rubric, as a dict id -> `Item`."""
     return {check.id: check for part in RUBRIC for check in part.checks}
 
 

@@ -1,8 +1,9 @@
 """Grades a directory of student files against the rubric.
 
-`grade` walks the rubric part by part. For each check it asks the check for its
-probes, runs them in the part's sandboxed worker (`autograder.sandbox`), and
-scores the plain results here, in the trusted process:
+`grade` walks the rubric part by part. For each rubric `Item` it asks the
+item's check for its probes, runs them in the part's sandboxed worker
+(`autograder.sandbox`), hands the check the plain results, each with the probe
+it answers, and scores them here, in the trusted process:
 
 - a check whose dependency (graded in the same run) did not pass fully gets
   0 points and "Not graded: needs <check> to pass first."; its probes never
@@ -32,18 +33,20 @@ import traceback
 import zlib
 from pathlib import Path
 
+from assignment.implementation import REPO_ROOT, SOLUTION_DIR
+from autograder import plain
 from autograder.checks.context import GradingContext
-from autograder.checks.registry import Outcome, Probe, ProbeFailed
+from autograder.checks.registry import Outcome, ProbeFailed
+from autograder.protocol import Probe
 from autograder.rubric import RUBRIC, VISIBLE, parts as rubric_parts
-from autograder.sandbox import REPO_ROOT, Sandbox, choose_isolation, protect
-from autograder.worker import plain
+from autograder.sandbox import Sandbox, choose_isolation, protect
 
 PROBE_MODULE = "autograder.worker.probes.{part}"
 # What workers must never read when they run as another user.
 SECRETS = (
     REPO_ROOT / "autograder" / "checks",
-    REPO_ROOT / "autograder" / "oracle.py",
-    REPO_ROOT / "assignment" / "solution",
+    REPO_ROOT / "autograder" / "reference",
+    SOLUTION_DIR,
 )
 
 PASSED = "passed"
@@ -60,7 +63,7 @@ class CheckReport:
 
     Attributes:
         part: the `rubric.Part` it belongs to.
-        check: the `rubric.Check`.
+        check: the check's `rubric.Item`.
         status: `PASSED`, `PARTIAL`, `FAILED`, `TODO`, `NOT_GRADED` or `ERROR`.
         points: points earned.
         seconds: wall time spent on it: its probes (a worker start-up
@@ -200,10 +203,10 @@ def grade(directory, parts=None, include_hidden=False, seed=0, *, rubric=RUBRIC,
         part_started = time.monotonic()
         probes = _PartProbes(part, directory, probe_module, isolation, seed)
         try:
-            for check in part.checks:
-                if include_hidden or check.visibility == VISIBLE:
-                    reports[check.id] = _grade_check(part, check, checks.get(check.id), ctx,
-                                                     probes, reports)
+            for item in part.checks:
+                if include_hidden or item.visibility == VISIBLE:
+                    reports[item.id] = _grade_check(part, item, checks.get(item.id), ctx,
+                                                    probes, reports)
         finally:
             probes.close()
         part_reports.append(PartReport(part, time.monotonic() - part_started, *probes.usage()))
@@ -225,7 +228,10 @@ class _PartProbes:
         self.runs = {}
 
     def run(self, probe):
-        """The `ProbeRun` of `probe`: from the sandbox, or from an earlier identical request."""
+        """The `ProbeResult` of `probe`: from the sandbox, or from an earlier identical request.
+
+        The result carries `probe`, so that the check scores the inputs really sent.
+        """
         key = _digest(probe)
         if key in self.runs:
             return self.runs[key]
@@ -234,10 +240,9 @@ class _PartProbes:
                 self.directory, self.part.modules, self.probe_module,
                 time_limit=self.part.time_limit, memory_limit_mb=self.part.memory_limit_mb,
                 isolation=self.isolation)
-        run = self.sandbox.run(probe.function, probe.kwargs, probe.time_limit,
-                               seed=probe_seed(self.seed, key))
-        self.runs[key] = run
-        return run
+        result = self.sandbox.run(probe, seed=probe_seed(self.seed, key))
+        self.runs[key] = dataclasses.replace(result, probe=probe)
+        return self.runs[key]
 
     def usage(self):
         """`(probes run, workers started, peak memory in MB, worker output)`."""
@@ -269,27 +274,40 @@ def _digest(probe):
     return hasher.hexdigest()
 
 
-def _grade_check(part, check, implementation, ctx, probes, reports):
-    """The `CheckReport` of one check; never raises for a faulty check."""
-    report = functools.partial(CheckReport, part, check)
-    for dependency in check.depends:
-        if dependency in reports and reports[dependency].status != PASSED:
-            return report(NOT_GRADED, feedback=(
-                f'Not graded: needs "{reports[dependency].check.name}" to pass first.'))
-    if implementation is None:
-        return report(ERROR, feedback=f"Autograder error: no check is registered as {check.id}.")
+def blocking_dependency(item, verdicts):
+    """The first dependency of rubric `item` graded in this run that did not pass fully, or None.
+
+    Args:
+        item: a `rubric.Item`.
+        verdicts: dict check id -> whether that check passed fully, for the
+            checks graded so far.
+    """
+    return next((dependency for dependency in item.depends
+                 if dependency in verdicts and not verdicts[dependency]), None)
+
+
+def _grade_check(part, item, check, ctx, probes, reports):
+    """The `CheckReport` of rubric `item`, graded by `check`; never raises for a faulty check."""
+    report = functools.partial(CheckReport, part, item)
+    blocked = blocking_dependency(item, {check_id: report.status == PASSED
+                                         for check_id, report in reports.items()})
+    if blocked:
+        return report(NOT_GRADED, feedback=(
+            f'Not graded: needs "{reports[blocked].check.name}" to pass first.'))
+    if check is None:
+        return report(ERROR, feedback=f"Autograder error: no check is registered as {item.id}.")
     started = time.monotonic()
     try:
-        requested = implementation.probes(ctx)
+        requested = check.probes(ctx)
         if not all(isinstance(probe, Probe) for probe in requested.values()):
             raise TypeError("probes() must return a dict name -> Probe")
-        runs = {name: probes.run(probe) for name, probe in requested.items()}
-        internal = [run.result.error for run in runs.values() if run.internal]
+        results = {name: probes.run(probe) for name, probe in requested.items()}
+        internal = [result.error for result in results.values() if result.internal]
         if internal:
             return report(ERROR, seconds=time.monotonic() - started,
                           feedback=f"Autograder error: {internal[0]}")
         try:
-            outcome = implementation.score({name: run.result for name, run in runs.items()}, ctx)
+            outcome = check.score(results, ctx)
         except ProbeFailed as failure:
             status = TODO if failure.result.todo else FAILED
             return report(status, seconds=time.monotonic() - started, feedback=failure.result.error)
@@ -302,7 +320,7 @@ def _grade_check(part, check, implementation, ctx, probes, reports):
                       feedback=f"Autograder error: {type(error).__name__}: {error}")
     fraction = 0.0 if math.isnan(fraction) else min(1.0, max(0.0, fraction))
     status = PASSED if fraction == 1.0 else PARTIAL if fraction > 0 else FAILED
-    return report(status, points=fraction * check.points, seconds=time.monotonic() - started,
+    return report(status, points=fraction * item.points, seconds=time.monotonic() - started,
                   expected=str(outcome.expected), got=str(outcome.got),
                   feedback=str(outcome.feedback), diagnosis=outcome.diagnosis,
                   leaderboard=leaderboard)

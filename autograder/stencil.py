@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from assignment.student_errors import TODO, todo_message
+
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 STENCIL = "# STENCIL:"
@@ -29,7 +31,6 @@ HEADER = (
     "# This is your file: fill in every TODO below.\n"
 )
 
-_TODO = re.compile(r"TODO (\d+\.\d+): (\S.*)")
 _LOOSE_MARKER = re.compile(r"#\s*(BEGIN|END)\s+SOLUTION", re.IGNORECASE)
 _LOOSE_STENCIL = re.compile(r"#\s*STENCIL\s*:")
 _CODING = re.compile(r"[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")  # PEP 263
@@ -72,7 +73,7 @@ def _parse_begin(stripped, where):
     rest = stripped[len(BEGIN):]
     if not rest.strip():
         raise MarkerError(f"{where}: missing TODO: write '{BEGIN} TODO <id>: <what to do>'")
-    match = _TODO.fullmatch(rest[1:].rstrip()) if rest.startswith(" ") else None
+    match = TODO.fullmatch(rest[1:].rstrip()) if rest.startswith(" ") else None
     if match is None:
         raise MarkerError(
             f"{where}: malformed TODO {rest.strip()!r}: write '{BEGIN} TODO <id>: <what to do>' "
@@ -145,7 +146,7 @@ def _block_output(block, begin_raw):
     """The stencil lines that replace ``block`` (``begin_raw`` is its BEGIN line)."""
     indent = _indent(begin_raw)
     newline = begin_raw[len(begin_raw.rstrip("\r\n")):] or "\n"
-    todo = f"TODO {block.todo_id}: {block.task}"
+    todo = todo_message(block.todo_id, block.task)
     body = block.stencil_lines or (
         f"{indent}raise NotImplementedError({json.dumps(todo, ensure_ascii=False)})",
     )

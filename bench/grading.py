@@ -28,7 +28,8 @@ import threading
 import time
 from pathlib import Path
 
-from autograder.sandbox import REPO_ROOT, process_table
+from assignment.implementation import REPO_ROOT
+from autograder.sandbox.processes import process_table
 
 POLL_SECONDS = 0.02
 WALL_BAR, WALL_GOAL = 120.0, 60.0

@@ -12,9 +12,10 @@ import pytest
 import autograder.checks.autoencoders as checks
 import autograder.worker.probes.autoencoders  # noqa: F401  (registers the probes)
 from assignment.implementation import REPO_ROOT, SOLUTION_DIR, STENCIL_DIR, load_implementation
-from autograder import diagnosis, oracle, rubric, runner
+from autograder import diagnosis, rubric, runner
+from autograder.reference import pca as reference
 from autograder.checks.context import GradingContext
-from autograder.checks.registry import CHECKS, ProbeResult
+from autograder.checks.registry import CHECKS
 from tests.fixtures import in_process, mutants
 
 PART = "autoencoders"
@@ -37,12 +38,12 @@ def ctx():
     return GradingContext(0)
 
 
-def test_oracle_pca_equals_the_svd():
+def test_reference_pca_equals_the_svd():
     x = np.random.default_rng(0).normal(size=(50, 8)) @ np.diag(np.arange(8.0, 0.0, -1.0)) + 3.0
     for centre in (True, False):
         data = x - x.mean(axis=0) if centre else x
         _, singular_values, vt = np.linalg.svd(data, full_matrices=False)
-        components, mean, eigenvalues = oracle.pca(x, 3, centre=centre)
+        components, mean, eigenvalues = reference.pca(x, 3, centre=centre)
         np.testing.assert_allclose(np.abs(np.sum(components * vt[:3], axis=1)), 1.0, atol=1e-10)
         np.testing.assert_allclose(eigenvalues, singular_values**2, rtol=1e-10, atol=1e-9)
         np.testing.assert_allclose(mean, x.mean(axis=0))
@@ -51,16 +52,16 @@ def test_oracle_pca_equals_the_svd():
 def test_principal_angles():
     basis = np.eye(5)[:2]
     mixed = np.array([[1.0, 2.0, 0, 0, 0], [3.0, -1.0, 0, 0, 0]])
-    np.testing.assert_allclose(oracle.principal_angles(mixed, basis), [0, 0], atol=1e-6)
-    np.testing.assert_allclose(oracle.principal_angles(np.eye(5)[2:4], basis), [90, 90])
-    np.testing.assert_allclose(oracle.principal_angles(np.eye(5)[1:3], basis), [0, 90], atol=1e-6)
+    np.testing.assert_allclose(reference.principal_angles(mixed, basis), [0, 0], atol=1e-6)
+    np.testing.assert_allclose(reference.principal_angles(np.eye(5)[2:4], basis), [90, 90])
+    np.testing.assert_allclose(reference.principal_angles(np.eye(5)[1:3], basis), [0, 90], atol=1e-6)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_pca_data_has_distinct_variances(seed):
     """The components are compared one by one: they must be unique up to sign."""
-    check = checks.PCA()
-    _, _, eigenvalues = oracle.pca(check.data(GradingContext(seed)), check.K)
+    check = CHECKS["autoencoders.pca"]
+    _, _, eigenvalues = reference.pca(check.data(GradingContext(seed)), check.K)
     top = eigenvalues[: check.K + 1]
     assert np.all(top[1:] / top[:-1] < 0.97)
 
@@ -96,7 +97,7 @@ def test_mutant_fails_its_check_and_names_the_mistake(mistake, tmp_path, ctx):
 
 
 def score_with(check_id, ctx, **value):
-    return CHECKS[check_id].score({"train": ProbeResult(value=value)}, ctx)
+    return CHECKS[check_id].score(in_process.answered(check_id, {"train": value}, ctx), ctx)
 
 
 def test_training_score_follows_the_test_error(ctx):
@@ -118,7 +119,7 @@ def test_training_score_follows_the_test_error(ctx):
 
 
 def test_linear_subspace_score_follows_the_principal_angles(ctx):
-    check = checks.LinearSubspace()
+    check = CHECKS["autoencoders.linear_subspace"]
     pcs = check.pca_directions(ctx)
     rng = np.random.default_rng(0)
     codes = rng.normal(size=(check.TEST_COUNT, check.LATENT_DIM))

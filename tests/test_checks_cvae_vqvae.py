@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from assignment.implementation import load_implementation
-from autograder.checks import vqvae as vq_checks
 from autograder.checks.context import GradingContext
-from autograder.checks.registry import CHECKS, ProbeResult
+from autograder.checks.registry import CHECKS
 from autograder.diagnosis import MISTAKES
-from tests.fixtures import mutants
+from autograder.reference import vqvae as reference
+from tests.fixtures import in_process, mutants
 from tests.test_checks_vae import (  # noqa: F401  (fixtures are used by name)
     LONG_TRAINING,
     alt_impl,
@@ -59,7 +59,7 @@ def test_mutant_fails_and_is_named(mistake_id, tmp_path):
 def test_nearest_codeword_is_brute_force():
     codebook = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 10.0]])
     z_e = np.array([[[1.0, 0.0], [2.0, 0.5], [0.5, 4.0]]])
-    np.testing.assert_array_equal(vq_checks.nearest(z_e, codebook), [[0, 1, 0]])
+    np.testing.assert_array_equal(reference.nearest(z_e, codebook), [[0, 1, 0]])
 
 
 def test_conditional_accuracy_of_real_images_passes():
@@ -74,12 +74,12 @@ def test_conditional_accuracy_of_real_images_passes():
     n = len(kwargs["x_eval"])
     value = {"samples": np.float16(samples), "z_mean": np.zeros((n, 2)),
              "z_log_var": np.zeros((n, 2)), "x_hat": np.full(kwargs["x_eval"].shape, 0.3)}
-    outcome = check.score({"quality": ProbeResult(value=value)}, ctx)
+    outcome = check.score(in_process.answered(check.id, {"quality": value}, ctx), ctx)
     assert outcome.fraction == 1.0
     assert outcome.leaderboard["CVAE conditional accuracy"][0] > 0.85
 
     shuffled = dict(value, samples=np.float16(samples[::-1]))
-    outcome = check.score({"quality": ProbeResult(value=shuffled)}, ctx)
+    outcome = check.score(in_process.answered(check.id, {"quality": shuffled}, ctx), ctx)
     assert outcome.fraction < 1.0
 
 
@@ -90,7 +90,7 @@ def test_vqvae_training_credit():
     def fraction(mse, usage):
         value = {"mse": mse, "codes_used": round(usage * check.NUM_EMBEDDINGS),
                  "loss": np.ones(3)}
-        return check.score({"training": ProbeResult(value=value)}, ctx).fraction
+        return check.score(in_process.answered(check.id, {"training": value}, ctx), ctx).fraction
 
     assert fraction(check.MSE_PASS, check.USAGE_PASS) == 1.0
     assert fraction(check.MSE_FAIL, check.USAGE_FAIL) == 0.0

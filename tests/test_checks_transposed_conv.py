@@ -1,6 +1,6 @@
 """The checks of Part 1 (transposed convolution) grade what they should.
 
-The oracle they compare with agrees with Keras; the solution and a second,
+The reference they compare with agrees with Keras; the solution and a second,
 differently written implementation pass every check; the stencil scores
 nothing; each classic mistake (a mutant of the solution) fails its check with
 feedback that names it; and the checks work through the real sandbox.
@@ -16,16 +16,17 @@ import pytest
 import autograder.checks.transposed_conv as checks
 import autograder.worker.probes.transposed_conv  # noqa: F401  (registers the probes)
 from assignment.implementation import REPO_ROOT, SOLUTION_DIR, STENCIL_DIR, load_implementation
-from autograder import diagnosis, oracle, rubric, runner
+from autograder import diagnosis, rubric, runner
+from autograder.reference import transposed_conv as reference
 from autograder.checks.context import GradingContext
-from autograder.checks.registry import CHECKS, ProbeResult
+from autograder.checks.registry import CHECKS
 from tests.fixtures import in_process, mutants
 
 PART = "transposed_conv"
 ALT_DIR = REPO_ROOT / "tests" / "fixtures" / "alt_impl"
 MUTANTS = [mistake for mistake in mutants.mutant_ids()
            if mutants.load(mistake).CHECK.startswith(f"{PART}.")]
-# oneDNN's refusal of a configuration (see `oracle.keras_accepts`).
+# oneDNN's refusal of a configuration (see `reference.keras_accepts`).
 KERAS_REJECTS = "could not create a primitive descriptor"
 
 
@@ -46,23 +47,23 @@ def grade(directory):
                                  GradingContext(0))
 
 
-def test_oracle_gives_the_lecture_examples():
+def test_reference_gives_the_lecture_examples():
     x, kernel = checks.EXAMPLE_INPUT, checks.EXAMPLE_KERNEL
-    np.testing.assert_array_equal(oracle.conv_transpose(x, kernel, 1)[0, :, :, 0],
+    np.testing.assert_array_equal(reference.conv_transpose(x, kernel, 1)[0, :, :, 0],
                                   [[0, 4, 5], [8, 28, 22], [12, 32, 21]])
     np.testing.assert_array_equal(
-        oracle.conv_transpose(x, kernel, 2)[0, :, :, 0],
+        reference.conv_transpose(x, kernel, 2)[0, :, :, 0],
         [[0, 0, 4, 5], [0, 0, 6, 7], [8, 10, 12, 15], [12, 14, 18, 21]],
     )
-    np.testing.assert_array_equal(oracle.conv_transpose(x, kernel, 1, "same")[0, :, :, 0],
+    np.testing.assert_array_equal(reference.conv_transpose(x, kernel, 1, "same")[0, :, :, 0],
                                   [[0, 4], [8, 28]])
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_oracle_equals_keras_on_the_graded_configurations(seed):
-    cases = checks.KerasEquivalence().cases(GradingContext(seed))
+def test_reference_equals_keras_on_the_graded_configurations(seed):
+    cases = CHECKS["transposed_conv.keras_equivalence"].cases(GradingContext(seed))
     for case in cases:
-        np.testing.assert_allclose(oracle.conv_transpose(**case), keras_output(case),
+        np.testing.assert_allclose(reference.conv_transpose(**case), keras_output(case),
                                    rtol=1e-4, atol=1e-4, err_msg=checks.call_text(case))
     kernels = [case["kernel"].shape for case in cases]
     assert any(shape[2] == shape[3] > 1 for shape in kernels)
@@ -71,23 +72,23 @@ def test_oracle_equals_keras_on_the_graded_configurations(seed):
     assert any(isinstance(case["strides"], list) for case in cases)
 
 
-def test_oracle_length_rule_equals_keras():
+def test_reference_length_rule_equals_keras():
     for n, k, s, padding in itertools.product(range(1, 7), range(1, 6), range(1, 4),
-                                              oracle.PADDINGS):
+                                              reference.PADDINGS):
         for output_padding in (None, *range(s)):
             layer = keras.layers.Conv2DTranspose(
                 1, (k, 1), strides=(s, 1), padding=padding,
                 output_padding=None if output_padding is None else (output_padding, 0),
             )
             expected = layer.compute_output_shape((1, n, 1, 1))[1]
-            assert oracle.conv_transpose_length(n, k, s, padding, output_padding) == expected
+            assert reference.conv_transpose_length(n, k, s, padding, output_padding) == expected
 
 
 def test_keras_accepts_exactly_what_keras_computes():
     # Only "same" with output_padding can be refused; the rest always is computed.
-    assert all(oracle.keras_accepts(n, k, s, padding, output_padding)
+    assert all(reference.keras_accepts(n, k, s, padding, output_padding)
                for n, k, s, output_padding, padding in itertools.product(
-                   range(1, 5), range(1, 6), range(2, 4), (None, 1), oracle.PADDINGS)
+                   range(1, 5), range(1, 6), range(2, 4), (None, 1), reference.PADDINGS)
                if padding == "valid" or output_padding is None)
     for n, k, s in itertools.product(range(1, 5), range(1, 6), range(1, 4)):
         for output_padding in range(s):
@@ -100,7 +101,7 @@ def test_keras_accepts_exactly_what_keras_computes():
             except Exception as error:  # TensorFlow raises its own error types.
                 assert KERAS_REJECTS in str(error)
                 computed = False
-            assert oracle.keras_accepts(n, k, s, "same", output_padding) == computed
+            assert reference.keras_accepts(n, k, s, "same", output_padding) == computed
 
 
 @pytest.mark.parametrize("directory", [SOLUTION_DIR, ALT_DIR], ids=["solution", "alt_impl"])
@@ -131,8 +132,9 @@ def test_mutant_fails_its_check_and_names_the_mistake(mistake, tmp_path):
 
 def numpy_only(source, imported=(), loaded_before=()):
     value = {"source": source, "imported": list(imported), "loaded_before": list(loaded_before)}
-    return CHECKS["transposed_conv.numpy_only"].score({"imports": ProbeResult(value=value)},
-                                                      GradingContext(0))
+    ctx = GradingContext(0)
+    return CHECKS["transposed_conv.numpy_only"].score(
+        in_process.answered("transposed_conv.numpy_only", {"imports": value}, ctx), ctx)
 
 
 def test_numpy_only_finds_direct_imports_in_the_source():

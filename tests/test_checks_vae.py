@@ -19,8 +19,9 @@ import autograder.worker.probes.vqvae  # noqa: F401
 from assignment.implementation import REPO_ROOT, SOLUTION_DIR, STENCIL_DIR, load_implementation
 from autograder.checks import vae as checks
 from autograder.checks.context import GradingContext
-from autograder.checks.registry import CHECKS, ProbeResult
+from autograder.checks.registry import CHECKS
 from autograder.diagnosis import MISTAKES
+from autograder.reference import vae as reference
 from tests.fixtures import in_process, mutants
 
 ALT_DIR = REPO_ROOT / "tests" / "fixtures" / "alt_impl"
@@ -94,14 +95,13 @@ def test_mutant_fails_and_is_named(mistake_id, tmp_path):
 def score(check_id, values, ctx=None):
     """Scores hand-made probe values `{name: value}` with check `check_id`."""
     ctx = ctx or GradingContext(0)
-    return CHECKS[check_id].score({name: ProbeResult(value=value)
-                                   for name, value in values.items()}, ctx)
+    return CHECKS[check_id].score(in_process.answered(check_id, values, ctx), ctx)
 
 
 def test_kl_variants_are_recognised():
     ctx = GradingContext(0)
     cases = checks.kl_cases(ctx.rng("vae.kl_closed_form"))
-    right = {name: {"kl": checks.kl_divergence(*inputs)} for name, inputs in cases.items()}
+    right = {name: {"kl": reference.kl_divergence(*inputs)} for name, inputs in cases.items()}
     assert_passed(score("vae.kl_closed_form", right))
     # A second arrangement of the textbook formula, with lv used as log sigma.
     textbook = {name: {"kl": np.sum(-v + (np.exp(v) + m ** 2 - 1) / 2, axis=-1)}
@@ -116,7 +116,7 @@ def test_kl_variants_are_recognised():
 def test_kl_unstable_only_at_extremes_gets_half():
     ctx = GradingContext(0)
     cases = checks.kl_cases(ctx.rng("vae.kl_closed_form"))
-    values = {name: {"kl": checks.kl_divergence(*inputs)} for name, inputs in cases.items()}
+    values = {name: {"kl": reference.kl_divergence(*inputs)} for name, inputs in cases.items()}
     values["extreme"] = {"kl": np.where(cases["extreme"][1].max(axis=1) > 5, np.inf,
                                         values["extreme"]["kl"])}
     assert score("vae.kl_closed_form", values).fraction == 0.5
@@ -131,7 +131,7 @@ def test_sampler_without_noise_is_named():
 
 def test_train_step_reporting_the_weighted_kl_is_named():
     z_mean, z_log_var = np.full((4, 2), 0.5), np.zeros((4, 2))
-    kl = float(checks.kl_divergence(z_mean, z_log_var).mean())
+    kl = float(reference.kl_divergence(z_mean, z_log_var).mean())
     beta, penalty = checks.TrainStep.BETA, checks.TrainStep.PENALTY
     value = {
         "history_keys": ["kl_loss", "loss", "reconstruction_loss"],

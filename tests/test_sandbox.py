@@ -29,7 +29,8 @@ from autograder.sandbox import (
     needed_paths,
     protect,
 )
-from autograder.worker import plain
+from autograder import plain
+from autograder.protocol import Probe
 from autograder.worker.runtime import describe_exception
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -50,8 +51,8 @@ def sandbox(directory, isolation=SAME_USER, time_limit=20, memory_limit_mb=200, 
 
 
 def call(box, function, x=21, time_limit=2.0):
-    """The `ProbeRun` of `student.<function>(x)`."""
-    return box.run("fake.call", {"name": function, "args": [x]}, time_limit)
+    """The `ProbeResult` of `student.<function>(x)`."""
+    return box.run(Probe("fake.call", {"name": function, "args": [x]}, time_limit))
 
 
 def alive(pid):
@@ -67,8 +68,8 @@ def test_probe_results_come_back_as_plain_data(tmp_path):
     data = {"x": np.arange(6, dtype=np.float32).reshape(2, 3), "n": [1, 2.5, None, "s"],
             "nested": {"flag": True, "labels": np.array([3, 1])}}
     with sandbox(submission(tmp_path, "good")) as box:
-        assert call(box, "answer").result.value == {"value": 42}
-        echoed = box.run("fake.echo", data, 2.0).result.value
+        assert call(box, "answer").value == {"value": 42}
+        echoed = box.run(Probe("fake.echo", data, 2.0)).value
     assert echoed["x"].dtype == np.float32 and np.array_equal(echoed["x"], data["x"])
     assert echoed["n"] == [1, 2.5, None, "s"]
     assert echoed["nested"]["flag"] is True
@@ -79,13 +80,13 @@ def test_probe_results_come_back_as_plain_data(tmp_path):
 def test_worker_imports_neither_checks_nor_heavy_libraries(tmp_path):
     names = ["autograder.checks", "autograder.sandbox", "tensorflow", "keras", "numpy"]
     with sandbox(submission(tmp_path, "good")) as box:
-        loaded = box.run("fake.loaded", {"names": names}, 2.0).result.value
+        loaded = box.run(Probe("fake.loaded", {"names": names}, 2.0)).value
     assert loaded == dict.fromkeys(names, False)
 
 
 def test_worker_seeds_each_probe_from_the_given_seed(tmp_path):
     with sandbox(submission(tmp_path, "good")) as box:
-        first, again, other = (box.run("fake.draw", {}, 2.0, seed=seed).result.value["value"]
+        first, again, other = (box.run(Probe("fake.draw", {}, 2.0), seed=seed).value["value"]
                                for seed in (7, 7, 8))
     assert first == again != other
 
@@ -93,7 +94,7 @@ def test_worker_seeds_each_probe_from_the_given_seed(tmp_path):
 def test_import_error_fails_every_probe_with_file_and_line(tmp_path):
     with sandbox(submission(tmp_path, "import_error")) as box:
         runs = [call(box, "answer"), call(box, "answer")]
-    assert {run.result.error for run in runs} == {
+    assert {run.error for run in runs} == {
         "KeyError: 'learning_rate' (student.py, line 9, in <module>)"}
     assert box.starts == 1
 
@@ -101,13 +102,13 @@ def test_import_error_fails_every_probe_with_file_and_line(tmp_path):
 def test_syntax_error_names_file_and_line(tmp_path):
     (tmp_path / "student.py").write_text("def answer(x):\n    return 2 *\n")
     with sandbox(tmp_path) as box:
-        error = call(box, "answer").result.error
+        error = call(box, "answer").error
     assert error.startswith("SyntaxError: ") and error.endswith("(student.py, line 2)")
 
 
 def test_unfinished_todo_is_recognised(tmp_path):
     with sandbox(submission(tmp_path, "todo")) as box:
-        result = call(box, "answer").result
+        result = call(box, "answer")
     assert result.error == "TODO 1.1 is not done yet: Return twice x."
     assert result.todo == "1.1"
 
@@ -117,9 +118,9 @@ def test_missing_module_and_links_are_not_graded(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "student.py").symlink_to(tmp_path / "secret.py")
     with sandbox(tmp_path) as box:
-        first = call(box, "answer").result.error
+        first = call(box, "answer").error
     with sandbox(tmp_path / "sub") as box:
-        linked = call(box, "answer").result.error
+        linked = call(box, "answer").error
     assert first == linked
     assert first.startswith("Your submission lacks student.py")
     assert box.starts == 0
@@ -127,8 +128,8 @@ def test_missing_module_and_links_are_not_graded(tmp_path):
 
 def test_sys_exit_fails_the_probe_and_the_worker_goes_on(tmp_path):
     with sandbox(submission(tmp_path, "exits")) as box:
-        exited = call(box, "polite_exit").result.error
-        after = call(box, "answer").result.value
+        exited = call(box, "polite_exit").error
+        after = call(box, "answer").value
     assert exited == ("SystemExit: your code called sys.exit(0) "
                       "(student.py, line 13, in polite_exit)")
     assert after == {"value": 42} and box.starts == 1
@@ -142,8 +143,8 @@ def test_sys_exit_fails_the_probe_and_the_worker_goes_on(tmp_path):
 ])
 def test_process_end_fails_the_probe_and_a_fresh_worker_goes_on(tmp_path, function, message):
     with sandbox(submission(tmp_path, "exits")) as box:
-        ended = call(box, function).result.error
-        after = call(box, "answer").result.value
+        ended = call(box, function).error
+        after = call(box, "answer").value
     assert ended == message
     assert after == {"value": 42} and box.starts == 2
 
@@ -153,8 +154,8 @@ def test_infinite_loop_hits_the_probe_time_limit(tmp_path):
         started = time.monotonic()
         run = call(box, "answer", time_limit=1.0)
         seconds = time.monotonic() - started
-        after = box.run("fake.echo", {"ok": 1}, 2.0).result.value
-    assert run.result.error == (
+        after = box.run(Probe("fake.echo", {"ok": 1}, 2.0)).value
+    assert run.error == (
         "Time limit exceeded: this check may run for 1 s (an infinite loop?).")
     assert 1.0 <= seconds < 5.0
     assert after == {"ok": 1} and box.starts == 2
@@ -162,8 +163,8 @@ def test_infinite_loop_hits_the_probe_time_limit(tmp_path):
 
 def test_part_time_limit_bounds_all_probes(tmp_path):
     with sandbox(submission(tmp_path, "infinite_loop"), time_limit=1.5) as box:
-        first = call(box, "answer", time_limit=10.0).result.error
-        second = call(box, "answer", time_limit=10.0).result.error
+        first = call(box, "answer", time_limit=10.0).error
+        second = call(box, "answer", time_limit=10.0).error
     assert first.startswith("Time limit exceeded: this part may run for 1.5 s in all")
     assert second == "Not run: this part used up its time limit of 1.5 s."
     assert 1.5 <= box.used < 3.5
@@ -171,8 +172,8 @@ def test_part_time_limit_bounds_all_probes(tmp_path):
 
 def test_memory_hog_is_killed_over_the_limit(tmp_path):
     with sandbox(submission(tmp_path, "memory_hog"), memory_limit_mb=150) as box:
-        error = call(box, "answer", time_limit=10.0).result.error
-        after = box.run("fake.echo", {"ok": 1}, 2.0).result.value
+        error = call(box, "answer", time_limit=10.0).error
+        after = box.run(Probe("fake.echo", {"ok": 1}, 2.0)).value
     assert error.startswith("Memory limit exceeded: your code used ")
     assert error.endswith("more than the 150 MB allowed.")
     assert box.peak_memory_mb > 150 and after == {"ok": 1}
@@ -180,7 +181,7 @@ def test_memory_hog_is_killed_over_the_limit(tmp_path):
 
 def test_flood_of_prints_is_kept_short(tmp_path):
     with sandbox(submission(tmp_path, "print_flood")) as box:
-        value = call(box, "answer", time_limit=10.0).result.value
+        value = call(box, "answer", time_limit=10.0).value
     text = box.output.text()
     assert value == {"value": 42}
     assert len(text) < 20_000 and "bytes not shown" in text
@@ -190,7 +191,7 @@ def test_flood_of_prints_is_kept_short(tmp_path):
 @pytest.mark.parametrize("function", ["answer", "escape"])
 def test_no_process_survives_the_sandbox(tmp_path, function):
     with sandbox(submission(tmp_path, "leaves_process")) as box:
-        pid = call(box, function).result.value["value"]
+        pid = call(box, function).value["value"]
         assert alive(pid)
     deadline = time.monotonic() + 2
     while alive(pid) and time.monotonic() < deadline:
@@ -203,7 +204,7 @@ def test_worker_sees_no_grader_environment(tmp_path, monkeypatch):
     (tmp_path / "student.py").write_text(
         "import os\n\ndef answer(x):\n    return [dict(os.environ), os.getcwd()]\n")
     with sandbox(tmp_path) as box:
-        environment, cwd = call(box, "answer").result.value["value"]
+        environment, cwd = call(box, "answer").value["value"]
     assert "GRADER_TOKEN" not in environment
     assert environment["HOME"] == cwd and environment["PYTHONHASHSEED"] == "0"
     assert not cwd.startswith(str(tmp_path))
@@ -213,22 +214,22 @@ def test_result_files_are_not_followed_through_links(tmp_path):
     forged = tmp_path / "forged.json"
     forged.write_text('{"value": {"value": 42}, "error": null, "todo": null, "internal": false}')
     with sandbox(submission(tmp_path / "submission", "snoop")) as box:
-        run = box.run("fake.call", {"name": "link_result", "args": [str(forged)]}, 5.0)
-    assert run.result.value is None
-    assert run.result.error.startswith(
+        run = box.run(Probe("fake.call", {"name": "link_result", "args": [str(forged)]}, 5.0))
+    assert run.value is None
+    assert run.error.startswith(
         "The values to grade could not be read (cannot open result-0")
 
 
 def test_autograder_faults_are_marked_internal(tmp_path):
     with sandbox(submission(tmp_path, "good")) as box:
-        unknown = box.run("fake.no_such_probe", {}, 2.0)
-        not_a_dict = box.run("fake.not_a_dict", {}, 2.0)
+        unknown = box.run(Probe("fake.no_such_probe", {}, 2.0))
+        not_a_dict = box.run(Probe("fake.not_a_dict", {}, 2.0))
         student = call(box, "no_such_function")
     assert unknown.internal
-    assert unknown.result.error == "unknown probe function 'fake.no_such_probe'"
-    assert not_a_dict.internal and "returned a list, not a dict" in not_a_dict.result.error
+    assert unknown.error == "unknown probe function 'fake.no_such_probe'"
+    assert not_a_dict.internal and "returned a list, not a dict" in not_a_dict.error
     assert not student.internal
-    assert student.result.error == (
+    assert student.error == (
         "AttributeError: module 'student' has no attribute 'no_such_function'")
 
 
@@ -238,7 +239,7 @@ def test_missing_probe_module_is_an_internal_error(tmp_path):
     with box:
         run = call(box, "answer")
     assert run.internal
-    assert run.result.error.startswith(
+    assert run.error.startswith(
         "cannot import the probe module tests.fixtures.no_such_probes")
 
 
@@ -366,7 +367,7 @@ def test_worker_runs_as_nobody(tmp_path, as_nobody):
         "import os\n\ndef answer(x):\n    return [os.getuid(), os.geteuid(), os.getgid(), "
         "os.getgroups()]\n")
     with sandbox(tmp_path, isolation=as_nobody) as box:
-        ids = call(box, "answer").result.value["value"]
+        ids = call(box, "answer").value["value"]
     assert ids == [as_nobody.uid, as_nobody.uid, as_nobody.gid, []]
 
 
@@ -391,7 +392,7 @@ def test_nobody_cannot_read_secrets_or_write_results(tmp_path, as_nobody, shared
 
     def attempt(function, path):
         with sandbox(tmp_path, isolation=as_nobody) as box:
-            return box.run("fake.call", {"name": function, "args": [str(path)]}, 2.0).result
+            return box.run(Probe("fake.call", {"name": function, "args": [str(path)]}, 2.0))
 
     assert attempt("read", readable).value == {"value": "public"}
     assert attempt("read", checks / "hidden.py").value == {"value": "threshold = 1"}
@@ -408,7 +409,7 @@ def test_nobody_cannot_read_secrets_or_write_results(tmp_path, as_nobody, shared
 @pytest.mark.parametrize("function", ["answer", "escape"])
 def test_no_process_of_nobody_survives(tmp_path, as_nobody, function):
     with sandbox(submission(tmp_path, "leaves_process"), isolation=as_nobody) as box:
-        pid = call(box, function).result.value["value"]
+        pid = call(box, function).value["value"]
         assert alive(pid) and os.stat(f"/proc/{pid}").st_uid == as_nobody.uid
     deadline = time.monotonic() + 2
     while alive(pid) and time.monotonic() < deadline:

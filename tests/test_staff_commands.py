@@ -6,6 +6,7 @@ hidden check. Both are also run the way they will be used, on the fast part
 `grade` on the stencil and on a correct file.
 """
 
+import ast
 import csv
 import io
 import json
@@ -18,13 +19,12 @@ import zipfile
 
 import pytest
 
-from assignment.implementation import MODULE_NAMES, SOLUTION_DIR
+from assignment.implementation import MODULE_NAMES, REPO_ROOT, SOLUTION_DIR
 from autograder import bundle as bundles
 from autograder.cli import main
 from autograder.commands.batch import find_submissions
 from autograder.gradescope.submission import SubmissionError, collect
 from autograder.rubric import RUBRIC, VISIBLE, all_checks
-from autograder.visible_checks import StripError, registered_ids, strip_hidden_checks
 
 PART_1 = next(part for part in RUBRIC if part.id == "transposed_conv")
 HIDDEN = sorted(check_id for check_id, check in all_checks().items()
@@ -97,90 +97,44 @@ def test_collect_reads_a_zip_and_rejects_a_corrupt_one(tmp_path):
         collect(garbage, target)
 
 
-# --- Stripping hidden checks --------------------------------------------------------------------
+# --- Checks shown before and after the due date ----------------------------------------------
 
-SHARED = '''"""Part A."""
-
-import functools
+CHECK_MODULE = '''"""Part A."""
 
 from registry import Check, register
-
-LIMIT = 3
-
-
-def shared(x):
-    return x + 1
 
 
 @register("a.visible")
 class Visible(Check):
-    def score(self):
-        return shared(1)
-
-
-# --- Graded after the due date ---
+    pass
 
 
 @functools.cache
-def secret_helper():
-    return LIMIT * 7
+@register("a.cached")
+class Cached(Check):
+    pass
 
 
-@register("a.hidden")
-class Hidden(Check):
-    THRESHOLD = 0.123
-
-    def score(self):
-        return secret_helper() + THRESHOLD_B
-'''
-
-IMPORTER = '''"""Part B."""
-
-from registry import Check, register
-from partA import (
-    LIMIT,
-    secret_helper,
-    shared,
-)
-
-THRESHOLD_B = 0.5
-
-
-@register("b.visible")
-class Visible(Check):
-    def score(self):
-        return shared(LIMIT)
-
-
-@register("b.hidden")
-class Hidden(Check):
-    def score(self):
-        return secret_helper() > THRESHOLD_B
+@other("a.not_a_check")
+class Other:
+    pass
 '''
 
 
-def test_strip_removes_hidden_checks_and_what_only_they_use():
-    stripped = strip_hidden_checks({"partA": SHARED, "partB": IMPORTER},
-                                   {"a.visible", "b.visible"})
-
-    part_a, part_b = stripped["partA"], stripped["partB"]
-    assert registered_ids(part_a) == ["a.visible"] and registered_ids(part_b) == ["b.visible"]
-    for secret in ("secret_helper", "THRESHOLD", "0.123", "functools", "due date"):
-        assert secret not in part_a and secret not in part_b
-    assert "def shared" in part_a and "LIMIT = 3" in part_a  # LIMIT is used by part B
-    assert "from partA import (\n    LIMIT,\n    shared,\n)" in part_b
-    assert '"""Part A."""\n\nfrom registry import Check, register\n' in part_a
-    compile(part_a, "partA", "exec")
-    compile(part_b, "partB", "exec")
+def test_registered_ids_reads_the_register_decorators():
+    assert bundles.registered_ids(CHECK_MODULE) == ["a.visible", "a.cached"]
 
 
-def test_strip_refuses_a_visible_check_built_on_a_hidden_one():
-    source = SHARED + '\n\n@register("a.child")\nclass Child(Hidden):\n    pass\n'
-    with pytest.raises(StripError, match="uses Hidden"):
-        strip_hidden_checks({"partA": source}, {"a.visible", "a.child"})
-    whole = 'import partA\n\n\n@register("b.v")\nclass V:\n    x = partA.shared\n'
-    with pytest.raises(StripError, match="imports partA whole"):
-        strip_hidden_checks({"partA": SHARED, "partB": whole}, {"a.visible", "b.v"})
+def test_visible_check_modules_use_nothing_graded_after_the_due_date():
+    """The release leaves `after_due_date/` out: no visible check may need it."""
+    checks = REPO_ROOT / "autograder" / "checks"
+    for path in checks.glob("*.py"):
+        imported = {node.module for node in ast.walk(ast.parse(path.read_text()))
+                    if isinstance(node, ast.ImportFrom) and node.module}
+        assert not [name for name in imported if "after_due_date" in name], path.name
+    hidden = {check_id for path in (checks / "after_due_date").glob("*.py")
+              for check_id in bundles.registered_ids(path.read_text())}
+    assert hidden == set(HIDDEN)
 
 
 # --- package ------------------------------------------------------------------------------------
@@ -232,7 +186,7 @@ def test_package_zip_holds_the_grader_and_no_solution(gradescope_zip):
     assert_no_solution(files)
     registered = {check_id for name, content in files.items()
                   if name.startswith("autograder/checks/")
-                  for check_id in registered_ids(content.decode())}
+                  for check_id in bundles.registered_ids(content.decode())}
     assert registered == set(all_checks())
 
 
@@ -287,7 +241,8 @@ def test_release_holds_the_student_files_and_no_solution_nor_hidden_check(releas
                 or name.endswith(".h5")]
     checks = {name: content.decode() for name, content in files.items()
               if name.startswith("autograder/checks/")}
-    registered = {check_id for source in checks.values() for check_id in registered_ids(source)}
+    registered = {check_id for source in checks.values()
+                  for check_id in bundles.registered_ids(source)}
     assert registered == set(all_checks()) - set(HIDDEN)
     for check_id in HIDDEN:
         assert not [name for name, source in checks.items() if f'"{check_id}"' in source]

@@ -3,14 +3,18 @@
 A check never runs student code itself. It runs in two halves:
 
 1. `probes(ctx)` says what to run in the sandboxed worker: a dict of named
-   `Probe`s, each a call of a worker probe function (`autograder.worker.probes`)
-   with plain arguments (numbers, strings, lists, NumPy arrays).
+   `protocol.Probe`s, each a call of a worker probe function
+   (`autograder.worker.probes`) with plain arguments (numbers, strings, lists,
+   NumPy arrays).
 2. The worker runs the probes against the student's modules and sends back
-   plain data only (numbers, strings, NumPy arrays) -- one `ProbeResult` each.
+   plain data only (numbers, strings, NumPy arrays) -- one
+   `protocol.ProbeResult` each, which the runner hands back with the probe it
+   answers, so that `results[name].inputs` are the arguments really sent.
 3. `score(results, ctx)`, in the trusted grading process, compares those values
-   with what is expected and returns an `Outcome`: the fraction of the points,
-   what was expected, what was got, and feedback that names a classic mistake
-   when the values match a known wrong variant (`autograder.diagnosis`).
+   with what is expected (`autograder.reference`) and returns an `Outcome`:
+   the fraction of the points, what was expected, what was got, and feedback
+   that names a classic mistake when the values match a known wrong variant
+   (`autograder.diagnosis`).
 
 Register a check class with `@register("part.name")`; the id must be listed in
 `autograder.rubric`.
@@ -22,51 +26,21 @@ CHECKS = {}
 
 
 def register(check_id):
-    """Class decorator: registers an instance of the class as check `check_id`."""
+    """Class decorator: registers an instance of the class as check `check_id`.
+
+    The instance's `id` is `check_id`: a check seeds its inputs with
+    `ctx.rng(self.id)`, never with its id typed again.
+    """
 
     def decorator(cls):
         if check_id in CHECKS:
             raise ValueError(f"Check {check_id!r} is registered twice.")
-        CHECKS[check_id] = cls()
+        check = cls()
+        check.id = check_id
+        CHECKS[check_id] = check
         return cls
 
     return decorator
-
-
-@dataclasses.dataclass(frozen=True)
-class Probe:
-    """A call of worker probe function `function` with keyword arguments `kwargs`.
-
-    Attributes:
-        function: name of a function registered with
-            `autograder.worker.probes.probe`.
-        kwargs: plain arguments: numbers, strings, booleans, lists, dicts of
-            those, and NumPy arrays.
-        time_limit: seconds this probe may take in the worker.
-    """
-
-    function: str
-    kwargs: dict = dataclasses.field(default_factory=dict)
-    time_limit: float = 30.0
-
-
-@dataclasses.dataclass(frozen=True)
-class ProbeResult:
-    """What came back from one probe: `value` (a dict of plain data) or `error`.
-
-    `error` is a one-line description of what went wrong in student code (an
-    exception with its file and line, a time-out, a crash, a memory kill);
-    `todo` is the TODO id when the student code raised
-    `NotImplementedError("TODO x.y ...")`.
-    """
-
-    value: dict | None = None
-    error: str | None = None
-    todo: str | None = None
-
-    @property
-    def ok(self):
-        return self.error is None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,12 +93,22 @@ def require(results, name):
 
 
 class Check:
-    """Base class of checks: override `probes` and `score`."""
+    """Base class of checks: override `probes` and `score`.
+
+    Attributes:
+        id: the rubric id it was registered as (None for an unregistered check).
+    """
+
+    id = None
 
     def probes(self, ctx):
         """Returns a dict name -> `Probe` of what to run in the worker."""
         raise NotImplementedError
 
     def score(self, results, ctx):
-        """Returns an `Outcome` from a dict name -> `ProbeResult`."""
+        """Returns an `Outcome` from a dict name -> `ProbeResult`.
+
+        Each result carries the inputs its probe was run with
+        (`results[name].inputs`): score those, never inputs drawn again.
+        """
         raise NotImplementedError

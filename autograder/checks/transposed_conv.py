@@ -1,9 +1,9 @@
 """Checks of Part 1: the NumPy transposed convolution (`transposed_conv.py`).
 
-Expected values come from `autograder.oracle`, which computes Keras's
-`Conv2DTranspose` by zero insertion (a different algorithm than the one the
-handout asks for) and is validated against Keras by the tests. The oracle's
-switches give the values of the classic mistakes (a flipped kernel, the
+Expected values come from `autograder.reference.transposed_conv`, which
+computes Keras's `Conv2DTranspose` by zero insertion (a different algorithm
+than the one the handout asks for) and is validated against Keras by the
+tests. Its switches give the values of the classic mistakes (a flipped kernel, the
 `"same"` crop on the wrong side, the kernel's channel axes swapped, the
 `"valid"` length without `max(k, s)`), which the feedback names when the
 student's values match them.
@@ -14,8 +14,10 @@ import itertools
 
 import numpy as np
 
-from autograder import diagnosis, oracle
-from autograder.checks.registry import Check, Outcome, Probe, register, require
+from autograder.checks.common import mistake_feedback
+from autograder.checks.registry import Check, Outcome, register, require
+from autograder.protocol import Probe
+from autograder.reference import transposed_conv as reference
 
 # Relative and absolute tolerance: the values are O(1) to O(10); a float32
 # implementation is accurate to about 1e-6 of them.
@@ -30,13 +32,6 @@ EXAMPLES = (
     ("stride 2, 'valid'", 2, "valid"),
     ("stride 1, 'same'", 1, "same"),
 )
-
-
-def mistake_feedback(mistake_id, detail=""):
-    """Feedback naming a classic mistake: its name, `detail`, then how to fix it."""
-    entry = diagnosis.MISTAKES[mistake_id]
-    return " ".join(part for part in (f"Looks like: {entry.name}.", detail, entry.explanation)
-                    if part)
 
 
 def matches(got, expected):
@@ -67,8 +62,8 @@ def call_text(case):
 
 
 def expected_output(case, **mistake):
-    """The oracle's output for `case`, or the output of a mistake's switch."""
-    return oracle.conv_transpose(case["inputs"], case["kernel"], case["strides"],
+    """The reference output for `case`, or the output of a mistake's switch."""
+    return reference.conv_transpose(case["inputs"], case["kernel"], case["strides"],
                                  case["padding"], case["output_padding"], **mistake)
 
 
@@ -98,7 +93,7 @@ class OutputLength(Check):
         return [
             [n, k, s, padding, output_padding]
             for n, k, s, padding in itertools.product(
-                range(1, 7), range(1, 6), range(1, 4), oracle.PADDINGS
+                range(1, 7), range(1, 6), range(1, 4), reference.PADDINGS
             )
             for output_padding in (None, *range(s))
         ]
@@ -108,25 +103,26 @@ class OutputLength(Check):
 
     def score(self, results, ctx):
         value = require(results, "lengths")
+        configs = results["lengths"].inputs["configs"]
         wrong = {group: [] for group in self.GROUPS}
-        for config, got, error in zip(self.configs(), value["lengths"], value["errors"]):
-            expected = oracle.conv_transpose_length(*config)
+        for config, got, error in zip(configs, value["lengths"], value["errors"]):
+            expected = reference.conv_transpose_length(*config)
             if got != expected:
                 group = (config[3], config[4] is not None)
                 wrong[group].append((config, got, error, expected))
         failed = [item for group in self.GROUPS for item in wrong[group]]
         fraction = sum(not wrong[group] for group in self.GROUPS) / len(self.GROUPS)
         expected = ("Keras's rule for 'valid' and 'same', with and without output_padding, "
-                    f"on all {len(self.configs())} configurations")
+                    f"on all {len(configs)} configurations")
         if not failed:
-            return Outcome.passed(expected, f"all {len(self.configs())} lengths right")
+            return Outcome.passed(expected, f"all {len(configs)} lengths right")
         examples = "; ".join(self.describe(*item) for item in failed[:3])
         groups = ", ".join(
             f"{padding} {'with' if with_op else 'without'} output_padding: "
             f"{len(wrong[(padding, with_op)])} wrong"
             for padding, with_op in self.GROUPS if wrong[(padding, with_op)]
         )
-        got = f"{len(failed)} of {len(self.configs())} lengths wrong ({groups}). {examples}"
+        got = f"{len(failed)} of {len(configs)} lengths wrong ({groups}). {examples}"
         mistake_id = self.diagnose(failed)
         if mistake_id:
             return Outcome(fraction, expected, got, mistake_feedback(mistake_id), mistake_id)
@@ -149,7 +145,7 @@ class OutputLength(Check):
             return all(got == mistake_length(*config) for config, got, _, _ in failed)
 
         def without_max(n, k, s, padding, output_padding):
-            return oracle.conv_transpose_length(n, k, s, padding, output_padding,
+            return reference.conv_transpose_length(n, k, s, padding, output_padding,
                                                 keep_stride_gaps=False)
 
         if fits(without_max):
@@ -177,7 +173,8 @@ class WorkedExamples(Check):
     def score(self, results, ctx):
         value = require(results, "examples")
         rows, wrong = [], []
-        for (title, _, _), case, got, error in zip(EXAMPLES, self.cases(), value["outputs"],
+        cases = results["examples"].inputs["cases"]
+        for (title, _, _), case, got, error in zip(EXAMPLES, cases, value["outputs"],
                                                   value["errors"]):
             expected = expected_output(case)
             if matches(got, expected):
@@ -213,7 +210,7 @@ class KerasEquivalence(Check):
 
     def cases(self, ctx):
         """`COUNT` seeded random cases; every third has as many output as input channels."""
-        rng = ctx.rng("transposed_conv.keras_equivalence")
+        rng = ctx.rng(self.id)
         cases = []
         while len(cases) < self.COUNT:
             stride_pair = rng.random() < 0.5
@@ -225,10 +222,10 @@ class KerasEquivalence(Check):
                 output_padding = tuple(int(rng.integers(0, s)) for s in strides)
                 if not stride_pair:
                     output_padding = (output_padding[0], output_padding[0])
-            padding = str(rng.choice(oracle.PADDINGS))
+            padding = str(rng.choice(reference.PADDINGS))
             size = rng.integers(1, 6, size=2)
             kernel_size = rng.integers(1, 5, size=2)
-            if not all(oracle.keras_accepts(int(n), int(k), s, padding, op)
+            if not all(reference.keras_accepts(int(n), int(k), s, padding, op)
                        for n, k, s, op in zip(size, kernel_size, strides,
                                               output_padding or (None, None))):
                 continue
@@ -250,7 +247,7 @@ class KerasEquivalence(Check):
 
     def score(self, results, ctx):
         value = require(results, "random")
-        cases = self.cases(ctx)
+        cases = results["random"].inputs["cases"]
         wrong = []
         for case, got, error in zip(cases, value["outputs"], value["errors"]):
             expected = expected_output(case)

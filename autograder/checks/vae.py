@@ -1,13 +1,13 @@
 """Checks of Part 3: the variational autoencoder (`vae.py`).
 
-Expected values come from the NumPy formulas below, written independently of
-any implementation. Where a value is wrong, the checks also compute the values
-that the classic mistakes give (KL with `log sigma` instead of `log sigma^2`,
-`exp(log sigma^2)` as the standard deviation, ...) and name the mistake when
-the student's value matches one (see `autograder.diagnosis`).
+Expected values come from `autograder.reference.vae`, NumPy formulas written
+independently of any implementation. Where a value is wrong, the checks also
+compare it with the values that the classic mistakes give (KL with `log sigma`
+instead of `log sigma^2`, `exp(log sigma^2)` as the standard deviation, ...)
+and name the mistake when the student's value matches one (see
+`autograder.diagnosis`). The check graded after the due date, sample quality
+after a short training run, is in `autograder.checks.after_due_date.vae`.
 """
-
-import functools
 
 import numpy as np
 
@@ -16,67 +16,19 @@ from autograder.checks.common import (
     close,
     IMAGE_SHAPE,
     combine,
-    credit,
     mistake_feedback,
     test_images,
     training_seed,
 )
-from autograder.checks.registry import Check, Outcome, Probe, register, require
-
-# Keras's binary cross-entropy clips probabilities to [EPSILON, 1 - EPSILON].
-EPSILON = 1e-7
-
-
-# --- Reference formulas (NumPy, float64) -------------------------------------------------
-
-
-def kl_divergence(z_mean, z_log_var):
-    """`KL(N(mu, exp(lv)) || N(0, I)) = 0.5 sum(mu^2 + sigma^2 - log sigma^2 - 1)` per row."""
-    z_mean, z_log_var = np.float64(z_mean), np.float64(z_log_var)
-    return 0.5 * np.sum(np.square(z_mean) + np.exp(z_log_var) - z_log_var - 1.0, axis=-1)
-
-
-def reconstruction_loss(x, x_hat):
-    """Binary cross-entropy summed over the pixels of each image, shape `(N,)`."""
-    x = np.float64(x)
-    p = np.clip(np.float64(x_hat), EPSILON, 1.0 - EPSILON)
-    per_pixel = -(x * np.log(p) + (1.0 - x) * np.log(1.0 - p))
-    return per_pixel.reshape(len(x), -1).sum(axis=1)
-
-
-def kl_variants(z_mean, z_log_var):
-    """The KL values that the classic mistakes give: mistake id -> list of arrays `(N,)`."""
-    mu2, lv = np.square(np.float64(z_mean)), np.float64(z_log_var)
-    k = lv.shape[-1]
-
-    def half_sum(terms):
-        return 0.5 * np.sum(terms, axis=-1)
-
-    variants = {
-        "vae_kl_log_sigma": [
-            # log sigma^2 taken for log sigma: sigma^2 = exp(2 lv), log sigma^2 = 2 lv.
-            half_sum(mu2 + np.exp(2.0 * lv) - 2.0 * lv - 1.0),
-            # The textbook form sum(-log sigma + (sigma^2 + mu^2 - 1) / 2) with lv as log sigma.
-            half_sum(mu2 + np.exp(lv) - 2.0 * lv - 1.0),
-        ],
-        "vae_kl_missing_half": [2.0 * half_sum(mu2 + np.exp(lv) - lv - 1.0)],
-        "vae_kl_sign_error": [
-            -half_sum(mu2 + np.exp(lv) - lv - 1.0),
-            half_sum(-mu2 + np.exp(lv) - lv - 1.0),
-            half_sum(mu2 - np.exp(lv) - lv - 1.0),
-            half_sum(mu2 + np.exp(lv) + lv - 1.0),
-        ],
-    }
-    if k > 1:
-        variants["vae_kl_mean_over_latent"] = [half_sum(mu2 + np.exp(lv) - lv - 1.0) / k]
-    return variants
-
-
-KL_MISTAKES = ("vae_kl_log_sigma", "vae_kl_missing_half", "vae_kl_mean_over_latent",
-               "vae_kl_sign_error")
-
-
-# --- Helpers shared with the checks of Parts 4 and 5 ------------------------------------------
+from autograder.checks.registry import Check, Outcome, register, require
+from autograder.protocol import Probe
+from autograder.reference.vae import (
+    KL_MISTAKES,
+    kl_divergence,
+    kl_variants,
+    reconstruction_loss,
+    reconstruction_variants,
+)
 
 
 # --- Sampling --------------------------------------------------------------------------------
@@ -103,15 +55,16 @@ class SamplingStatistics(Check):
     STD_RTOL = 0.08  # 7 standard errors of a standard deviation estimated from 4,000 draws.
 
     def probes(self, ctx):
-        z_mean, z_log_var = sampling_inputs(ctx.rng("vae.sampling_statistics"), self.ROWS)
+        z_mean, z_log_var = sampling_inputs(ctx.rng(self.id), self.ROWS)
         return {"draws": Probe("vae.sampling_draws",
                                {"z_mean": z_mean, "z_log_var": z_log_var, "seed": 7})}
 
     def score(self, results, ctx):
         z = np.float64(require(results, "draws")["z"])
-        z_mean, z_log_var = (v[0] for v in sampling_inputs(ctx.rng("vae.sampling_statistics"),
-                                                           self.ROWS))
-        expected_shape = (self.ROWS, len(z_mean))
+        inputs = results["draws"].inputs
+        z_mean, z_log_var = inputs["z_mean"][0], inputs["z_log_var"][0]
+        rows = len(inputs["z_mean"])
+        expected_shape = (rows, len(z_mean))
         if z.shape != expected_shape:
             return Outcome.failed(
                 f"shape {expected_shape}", f"shape {z.shape}",
@@ -123,7 +76,7 @@ class SamplingStatistics(Check):
         std = np.exp(0.5 * np.float64(z_log_var))
         mean_got, std_got = z.mean(axis=0), z.std(axis=0)
         mean_ok = bool(np.all(np.abs(mean_got - z_mean)
-                              <= 5.0 * np.maximum(std, std_got) / np.sqrt(self.ROWS) + 1e-6))
+                              <= 5.0 * np.maximum(std, std_got) / np.sqrt(rows) + 1e-6))
         std_ok = bool(np.all(np.abs(std_got / std - 1.0) <= self.STD_RTOL))
         std_diagnosis = None
         std_feedback = "The standard deviation of z must be exp(0.5 * z_log_var)."
@@ -180,7 +133,7 @@ class ReparameterizationGradients(Check):
     """`dz/dmu = 1` and `dz/dlog_var = 0.5 exp(0.5 log_var) eps = 0.5 (z - mu)`."""
 
     def probes(self, ctx):
-        rng = ctx.rng("vae.reparameterization_gradients")
+        rng = ctx.rng(self.id)
         return {"gradients": Probe("vae.sampling_gradients", {
             "z_mean": np.float32(rng.normal(size=(16, 3))),
             "z_log_var": np.float32(rng.uniform(-2.0, 2.0, size=(16, 3))),
@@ -189,8 +142,7 @@ class ReparameterizationGradients(Check):
 
     def score(self, results, ctx):
         value = require(results, "gradients")
-        kwargs = self.probes(ctx)["gradients"].kwargs
-        z_mean = np.float64(kwargs["z_mean"])
+        z_mean = np.float64(results["gradients"].inputs["z_mean"])
         z = np.float64(value["z"])
         if z.shape != z_mean.shape:
             return Outcome.failed(f"z of shape {z_mean.shape}", f"shape {z.shape}",
@@ -256,11 +208,12 @@ class KLClosedForm(Check):
     def probes(self, ctx):
         return {
             name: Probe("vae.kl_divergence", {"z_mean": mean, "z_log_var": log_var})
-            for name, (mean, log_var) in kl_cases(ctx.rng("vae.kl_closed_form")).items()
+            for name, (mean, log_var) in kl_cases(ctx.rng(self.id)).items()
         }
 
     def score(self, results, ctx):
-        cases = kl_cases(ctx.rng("vae.kl_closed_form"))
+        cases = {name: (result.inputs["z_mean"], result.inputs["z_log_var"])
+                 for name, result in results.items()}
         got = {name: np.float64(require(results, name)["kl"]) for name in cases}
         expected = {name: kl_divergence(*inputs) for name, inputs in cases.items()}
         wrong = [name for name in cases if not close(got[name], expected[name], 1e-4, 1e-4)]
@@ -321,12 +274,12 @@ class ReconstructionLoss(Check):
     """`reconstruction_loss` is the binary cross-entropy summed over pixels, per example."""
 
     def probes(self, ctx):
-        x, x_hat = reconstruction_inputs(ctx.rng("vae.reconstruction_loss"))
+        x, x_hat = reconstruction_inputs(ctx.rng(self.id))
         return {"loss": Probe("vae.reconstruction_loss", {"x": x, "x_hat": x_hat})}
 
     def score(self, results, ctx):
         got = np.float64(require(results, "loss")["loss"])
-        x, x_hat = reconstruction_inputs(ctx.rng("vae.reconstruction_loss"))
+        x, x_hat = (results["loss"].inputs[key] for key in ("x", "x_hat"))
         expected = reconstruction_loss(x, x_hat)
         shown = dict(expected=f"BCE summed per image, {brief(expected)}", got=brief(got))
         if close(got, expected, rtol=1e-3, atol=1e-3):
@@ -336,11 +289,7 @@ class ReconstructionLoss(Check):
             if got.size == 1 and np.isclose(got.item(), expected.mean(), rtol=1e-3):
                 feedback += ": it returned the batch mean; the VAE takes the mean itself"
             return Outcome.failed(feedback=feedback + ".", **shown)
-        variants = {
-            "vae_reconstruction_averaged_over_pixels": expected / np.prod(IMAGE_SHAPE),
-            "vae_reconstruction_arguments_swapped": reconstruction_loss(x_hat, x),
-        }
-        for mistake_id, variant in variants.items():
+        for mistake_id, variant in reconstruction_variants(x, x_hat).items():
             if close(got, variant, rtol=1e-3, atol=1e-5):
                 return Outcome.failed(feedback=mistake_feedback(mistake_id),
                                       diagnosis=mistake_id, **shown)
@@ -356,7 +305,7 @@ class EncoderHeads(Check):
     LATENT_DIMS = (2, 5)
 
     def probes(self, ctx):
-        x = test_images(ctx, 8, "vae.encoder_heads")
+        x = test_images(ctx, 8, self.id)
         return {f"k{k}": Probe("vae.encoder_outputs", {"latent_dim": k, "x": x, "seed": 3})
                 for k in self.LATENT_DIMS}
 
@@ -390,7 +339,7 @@ class AddLoss(Check):
     BETAS = (0.0, 1.0, 4.0)
 
     def probes(self, ctx):
-        x = test_images(ctx, 16, "vae.add_loss")
+        x = test_images(ctx, 16, self.id)
         return {f"beta{beta:g}": Probe("vae.added_losses",
                                        {"x": x, "latent_dim": 3, "beta": beta, "seed": 2})
                 for beta in self.BETAS}
@@ -449,7 +398,7 @@ class TrainStep(Check):
 
     def probes(self, ctx):
         return {"step": Probe("vae.train_step", {
-            "x": test_images(ctx, 64, "vae.train_step"), "beta": self.BETA,
+            "x": test_images(ctx, 64, self.id), "beta": self.BETA,
             "penalty": self.PENALTY, "seed": 4,
         }, time_limit=60.0)}
 
@@ -514,7 +463,7 @@ class LossDecreases(Check):
     def probes(self, ctx):
         return {"history": Probe("vae.loss_history",
                                  {"images": self.IMAGES, "epochs": self.EPOCHS,
-                                  "seed": training_seed(ctx, "vae.loss_decreases")},
+                                  "seed": training_seed(ctx, self.id)},
                                  time_limit=90.0)}
 
     def score(self, results, ctx):
@@ -539,7 +488,7 @@ class SampleAndInterpolate(Check):
     STEPS = 7
 
     def probes(self, ctx):
-        rng = ctx.rng("vae.sample_and_interpolate")
+        rng = ctx.rng(self.id)
         z_start, z_end = np.float32(rng.normal(size=(2, self.LATENT_DIM)))
         return {"sample": Probe("vae.sample_interpolate", {
             "latent_dim": self.LATENT_DIM, "n": self.N, "seed": 8,
@@ -548,7 +497,7 @@ class SampleAndInterpolate(Check):
 
     def score(self, results, ctx):
         value = require(results, "sample")
-        kwargs = self.probes(ctx)["sample"].kwargs
+        kwargs = results["sample"].inputs
         samples = {key: np.float64(value[key])
                    for key in ("seeded_1", "seeded_2", "other_seed", "unseeded_1", "unseeded_2")}
         shape = (self.N, *IMAGE_SHAPE)
@@ -583,141 +532,3 @@ class SampleAndInterpolate(Check):
                       "interpolate must return (1 - t) z_start + t z_end for `steps` evenly spaced "
                       "t from 0 to 1, both ends included.", None))
         return combine(parts)
-
-
-# --- Sample quality (graded after the due date) -----------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def evaluation_classifier():
-    """The shipped Fashion-MNIST evaluation classifier (loaded once per grading process)."""
-    from autograder.metrics import load_classifier
-
-    return load_classifier("fashion_mnist")
-
-
-@functools.lru_cache(maxsize=1)
-def reference_features():
-    """Classifier features of the embedded sample's 2,000 test images, the real-image reference."""
-    from assignment.datasets import load_dataset
-
-    return evaluation_classifier().features(load_dataset(split="test", sample=True)[0])
-
-
-def quality_inputs(ctx, key, count, latent_dim):
-    """Binarized test images `(count, 28, 28, 1)`, their labels, and noise `(count, latent_dim)`.
-
-    The test negative ELBO is measured on stochastically binarized images (see
-    `autograder.metrics.binarize`), with `z = mu + sigma * eps` drawn from the
-    grader's noise `eps`.
-    """
-    from autograder.metrics import binarize
-
-    images, labels = ctx.test_data
-    rng = ctx.rng(key)
-    index = np.sort(rng.choice(len(images), count, replace=False))
-    return (binarize(images[index], seed=ctx.seed), labels[index],
-            np.float32(rng.standard_normal((count, latent_dim))))
-
-
-def negative_elbo(value, x_eval):
-    """Mean test negative ELBO (nats per image) from a probe's `z_mean`, `z_log_var`, `x_hat`."""
-    return float(np.mean(reconstruction_loss(x_eval, value["x_hat"])
-                         + kl_divergence(value["z_mean"], value["z_log_var"])))
-
-
-def measure_samples(samples, labels=None):
-    """Domain Fréchet distance of generated images to the test reference, and their accuracy.
-
-    Args:
-        samples: generated images `(N, 28, 28, 1)`.
-        labels: for a conditional model, the labels the images were generated for.
-
-    Returns:
-        A dict with `"fd"` and, with `labels`, `"conditional_accuracy"`.
-    """
-    from autograder.metrics import conditional_accuracy, frechet_distance
-
-    features, probabilities = evaluation_classifier().embed(np.float32(samples))
-    metrics = {"fd": frechet_distance(reference_features(), features)}
-    if labels is not None:
-        metrics["conditional_accuracy"] = conditional_accuracy(probabilities, labels)
-    return metrics
-
-
-def check_samples(samples, count):
-    """None when `samples` are `count` finite images in [0, 1], else what is wrong with them."""
-    samples = np.float32(samples)
-    if samples.shape != (count, *IMAGE_SHAPE):
-        return f"shape {samples.shape} instead of {(count, *IMAGE_SHAPE)}"
-    if not np.all(np.isfinite(samples)):
-        return "NaN or infinite pixels"
-    if samples.min() < 0 or samples.max() > 1:
-        return "pixels outside [0, 1]"
-    return None
-
-
-@register("vae.sample_quality")
-class SampleQuality(Check):
-    """Test ELBO and prior samples after a short, seeded training run of the student's VAE.
-
-    The worker trains the student's `VAE` with the course recipe
-    (`assignment.training.RECIPES["vae"]`, latent dimension 2) for
-    `EPOCHS` epochs on the embedded sample's 6,000 training images, then
-    returns 2,000 prior samples and, for 1,000 stochastically binarized test
-    images, `encode` and the `decode` of `z = mu + sigma * eps` with the
-    grader's `eps`. The test negative ELBO is computed here, with the NumPy
-    formulas above.
-
-    The credit is linear in the negative ELBO between `NELBO_PASS` and
-    `NELBO_FAIL`. The reference solution, graded with `--seed 0` to `4`,
-    measured 301.8, 295.2, 301.5, 299.6 and 301.2 nats; `NELBO_PASS` leaves
-    63 nats above the worst of them. A VAE whose code carries no information
-    decodes every image to the mean image: 387.7 nats on these test images,
-    just above `NELBO_FAIL`.
-
-    The domain Fréchet distance of the samples goes to the leaderboard but not
-    into the credit: after so short a training the reference's samples
-    measured 78.3 to 96.2 (same seeds), on both sides of pixel noise (87.3)
-    and not far below 2,000 copies of the mean training image (105.5), so it
-    cannot tell a working VAE from a broken one.
-    """
-
-    EPOCHS = 6
-    LATENT_DIM = 2
-    SAMPLES = 2000
-    EVAL_IMAGES = 1000
-    NELBO_PASS, NELBO_FAIL = 365.0, 385.0
-
-    def probes(self, ctx):
-        x_eval, _, eps = quality_inputs(ctx, "vae.sample_quality", self.EVAL_IMAGES,
-                                        self.LATENT_DIM)
-        seed = training_seed(ctx, "vae.sample_quality")
-        return {"quality": Probe("vae.quality", {
-            "epochs": self.EPOCHS, "latent_dim": self.LATENT_DIM, "samples": self.SAMPLES,
-            "sample_seed": seed + 1, "seed": seed, "x_eval": x_eval, "eps": eps,
-        }, time_limit=150.0)}
-
-    def score(self, results, ctx):
-        value = require(results, "quality")
-        problem = check_samples(value["samples"], self.SAMPLES)
-        if problem:
-            return Outcome.failed(f"sample({self.SAMPLES}): images in [0, 1]", problem,
-                                  "sample(n) must return n decoded images.")
-        x_eval = self.probes(ctx)["quality"].kwargs["x_eval"]
-        nelbo = negative_elbo(value, x_eval)
-        fd = measure_samples(value["samples"])["fd"]
-        fraction = credit(nelbo, self.NELBO_PASS, self.NELBO_FAIL)
-        return Outcome(
-            fraction,
-            expected=f"test negative ELBO <= {self.NELBO_PASS:g} nats for full credit (none "
-                     f"above {self.NELBO_FAIL:g})",
-            got=f"negative ELBO {nelbo:.1f} nats, samples' Fréchet distance {fd:.1f} "
-                f"(after {self.EPOCHS} epochs)",
-            feedback="Trains as well as the reference." if fraction == 1.0 else (
-                "After the same short training as the reference, the test ELBO is worse: the "
-                "code carries little information about the image. Check the losses and that "
-                "train_step minimises reconstruction + sum(self.losses)."),
-            leaderboard={"VAE test negative ELBO (nats)": (nelbo, "asc"),
-                         "VAE samples' Fréchet distance": (fd, "asc")},
-        )

@@ -1,7 +1,7 @@
 """Checks of Part 5 (bonus): the VQ-VAE (`vqvae.py`).
 
 The grader sets the quantizer's codebook itself, finds the nearest codewords
-by brute force, and derives the expected output, losses and gradients of the
+by brute force (`autograder.reference.vqvae`), and derives the expected output, losses and gradients of the
 straight-through estimator in NumPy:
 
 - output `z_q = codebook[nearest]`, and `d sum(g * output) / d z_e = g`;
@@ -14,18 +14,10 @@ straight-through estimator in NumPy:
 
 import numpy as np
 
-from autograder.checks.registry import Check, Outcome, Probe, register, require
-from autograder.checks.common import brief, close, combine, credit, mistake_feedback, training_seed
-
-
-def squared_distances(z_e, codebook):
-    """`||z - e_j||^2` for every vector `z` of `z_e` and codeword `e_j`, `z_e.shape[:-1] + (K,)`."""
-    return np.sum(np.square(np.float64(z_e)[..., None, :] - np.float64(codebook)), axis=-1)
-
-
-def nearest(z_e, codebook):
-    """Index of the nearest codeword of each vector of `z_e` (brute force)."""
-    return np.argmin(squared_distances(z_e, codebook), axis=-1)
+from autograder.checks.common import brief, close, combine, mistake_feedback
+from autograder.checks.registry import Check, Outcome, register, require
+from autograder.protocol import Probe
+from autograder.reference.vqvae import nearest, nearest_variants, squared_distances
 
 
 def codebook_and_codes(rng, num_embeddings, embedding_dim, shape):
@@ -42,12 +34,12 @@ class NearestCodeword(Check):
     """`indices(z_e)` is the index of the nearest codeword (squared Euclidean distance)."""
 
     def probes(self, ctx):
-        codebook, z_e = codebook_and_codes(ctx.rng("vqvae.nearest_codeword"), 12, 4, (2, 5, 5))
+        codebook, z_e = codebook_and_codes(ctx.rng(self.id), 12, 4, (2, 5, 5))
         return {"indices": Probe("vqvae.indices", {"codebook": codebook, "z_e": z_e})}
 
     def score(self, results, ctx):
         value = require(results, "indices")
-        z_e = np.float64(self.probes(ctx)["indices"].kwargs["z_e"])
+        z_e = np.float64(results["indices"].inputs["z_e"])
         codebook = np.float64(value["codebook"])
         got = np.asarray(value["indices"])
         expected = nearest(z_e, codebook)
@@ -63,12 +55,7 @@ class NearestCodeword(Check):
         in_range = np.all((got >= 0) & (got < len(codebook)))
         if in_range and np.allclose(chosen[..., 0], distances.min(axis=-1), rtol=1e-5, atol=1e-6):
             return Outcome.passed(**shown)
-        dot = np.einsum("...d,kd->...k", z_e, codebook)
-        variants = {
-            "vqvae_dot_product": np.argmax(dot, axis=-1),
-            "vqvae_distance_sign": np.argmin(np.sum(np.square(codebook), axis=1) + 2.0 * dot, -1),
-        }
-        for mistake_id, variant in variants.items():
+        for mistake_id, variant in nearest_variants(z_e, codebook).items():
             if np.array_equal(got, variant):
                 return Outcome.failed(feedback=mistake_feedback(mistake_id),
                                       diagnosis=mistake_id, **shown)
@@ -85,7 +72,7 @@ class StraightThrough(Check):
     BETA = 0.4
 
     def probes(self, ctx):
-        rng = ctx.rng("vqvae.straight_through")
+        rng = ctx.rng(self.id)
         codebook, z_e = codebook_and_codes(rng, 8, 3, (2, 3, 3))
         return {
             "quantizer": Probe("vqvae.quantizer_gradients", {
@@ -99,7 +86,7 @@ class StraightThrough(Check):
 
     def score(self, results, ctx):
         value = require(results, "quantizer")
-        kwargs = self.probes(ctx)["quantizer"].kwargs
+        kwargs = results["quantizer"].inputs
         z_e, upstream = np.float64(kwargs["z_e"]), np.float64(kwargs["upstream"])
         codebook = np.float64(value["codebook"])
         chosen = nearest(z_e, codebook)
@@ -174,51 +161,3 @@ class StraightThrough(Check):
 def image_batch(ctx):
     """16 test images of the embedded sample."""
     return ctx.test_data[0][:16]
-
-
-@register("vqvae.training")
-class Training(Check):
-    """After a short seeded training run: test reconstruction error and codebook usage.
-
-    The worker trains the student's `VQVAE` (`NUM_EMBEDDINGS` codewords of size
-    16, the defaults) with the course recipe (`assignment.training`: MSE, Adam
-    1e-3, batch 128) for `EPOCHS` epochs on the first `IMAGES` images of the
-    embedded sample, and measures the MSE per pixel of the 2,000 test images
-    of the sample and the share of the codebook that they use. Each is worth
-    half, linear between a pass and a fail line.
-
-    The reference solution, graded with `--seed 0` to `4`, measured a test MSE
-    of 0.0265, 0.0265, 0.0243, 0.0255 and 0.0262 (`MSE_PASS` leaves 13 %
-    above the worst; predicting the mean training image gives 0.0865) and a
-    codebook usage of 22 %, 55 %, 47 %, 30 % and 45 % (`USAGE_PASS`, 10 of 64
-    codewords, leaves 4 of the 14 of the worst; a codebook collapsed to 3
-    codewords or fewer gets no credit for usage).
-    """
-
-    IMAGES = 3000
-    EPOCHS = 3
-    NUM_EMBEDDINGS = 64
-    MSE_PASS, MSE_FAIL = 0.03, 0.06
-    USAGE_PASS, USAGE_FAIL = 10 / 64, 3 / 64
-
-    def probes(self, ctx):
-        return {"training": Probe("vqvae.training", {
-            "images": self.IMAGES, "epochs": self.EPOCHS,
-            "seed": training_seed(ctx, "vqvae.training"),
-        }, time_limit=120.0)}
-
-    def score(self, results, ctx):
-        value = require(results, "training")
-        mse, usage = value["mse"], value["codes_used"] / self.NUM_EMBEDDINGS
-        fraction = 0.5 * credit(mse, self.MSE_PASS, self.MSE_FAIL) + 0.5 * credit(
-            usage, self.USAGE_PASS, self.USAGE_FAIL)
-        return Outcome(
-            fraction,
-            expected=f"test MSE <= {self.MSE_PASS:g} (none above {self.MSE_FAIL:g}), codebook "
-                     f"usage >= {self.USAGE_PASS:.0%} (none below {self.USAGE_FAIL:.0%})",
-            got=f"test MSE {mse:.4f}, codebook usage {usage:.0%} (after {self.EPOCHS} epochs)",
-            feedback="The VQ-VAE reconstructs well and uses its codebook." if fraction == 1.0
-            else "Check the codebook and commitment losses and the straight-through gradient.",
-            leaderboard={"VQ-VAE test MSE": (mse, "asc"),
-                         "VQ-VAE codebook usage": (usage, "desc")},
-        )

@@ -3,9 +3,9 @@
 import sys
 from pathlib import Path
 
+from assignment.implementation import SOLUTION_DIR, STENCIL_DIR
 from autograder.stencil import MarkerError, build_stencil
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FIX = "run python -m autograder build-stencil"
 
 
@@ -16,11 +16,11 @@ def add_arguments(parser):
         help="write nothing; exit 1 if the stencil differs from what would be generated",
     )
     parser.add_argument(
-        "--solution", type=Path, default=REPO_ROOT / "assignment" / "solution",
+        "--solution", type=Path, default=SOLUTION_DIR,
         help="directory of solution modules with markers (default: assignment/solution)",
     )
     parser.add_argument(
-        "--stencil", type=Path, default=REPO_ROOT / "stencil",
+        "--stencil", type=Path, default=STENCIL_DIR,
         help="directory of generated student files (default: stencil)",
     )
 

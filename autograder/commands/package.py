@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from assignment.implementation import REPO_ROOT
+from autograder.commands import outside_course_repository
 
 DEFAULT_OUT = Path("build") / "gradescope-autograder.zip"
 TEMPLATES = "autograder/gradescope"
@@ -80,13 +81,10 @@ def run(args):
     """Build and check the zip; return 0 when written, 1 when it would hold solution code."""
     from importlib.metadata import PackageNotFoundError
 
-    from assignment.implementation import SOLUTION_DIR
     from autograder.bundle import missing_imports, registered_checks, solution_leaks
     from autograder.rubric import all_checks
 
-    if not SOLUTION_DIR.is_dir():
-        print("package: run it in the course repository (assignment/solution/ is missing).",
-              file=sys.stderr)
+    if outside_course_repository("package"):
         return 1
     names = [name for name in requirement_names() if name not in TEST_ONLY]
     try:

@@ -3,9 +3,9 @@
 The bundle holds `stencil/`, `assignment/` (the handout, and the tools that
 load, train and draw a student's models) without `solution/`, the grader with
 the visible checks only, the embedded data sample, `requirements.txt` and a
-short README. The checks graded after the due date are stripped out of the
-check modules (`autograder.visible_checks`); the grader's evaluation metrics
-and weights, which only those checks use, are left out too.
+short README. The checks graded after the due date live in modules of their
+own (`autograder/checks/after_due_date/`), which the bundle leaves out, with
+the grader's evaluation metrics and weights that only they use.
 
 Before anything is written the bundle is checked: no solution code
 (`autograder.bundle.solution_leaks`), every import satisfied inside it
@@ -15,9 +15,10 @@ and `stencil/` must be what `build-stencil` generates.
 
 import sys
 from pathlib import Path
+from autograder.commands import outside_course_repository
 
-# Staff-side measurement of the checks graded after the due date.
-STAFF_ONLY = ("autograder/metrics",)
+# The checks graded after the due date, and the evaluation metrics only they use.
+STAFF_ONLY = ("autograder/checks/after_due_date", "autograder/metrics")
 
 README = """\
 # Autoencoders & VAEs in Keras 3: your assignment
@@ -75,25 +76,10 @@ def student_readme(rubric):
                          parts=", ".join(part.id for part in rubric))
 
 
-def visible_check_sources(bundle, rubric):
-    """Replaces the bundle's check modules with their visible checks only."""
-    from autograder.rubric import VISIBLE
-    from autograder.visible_checks import registered_ids, strip_hidden_checks
-
-    modules = {name[:-3].replace("/", "."): name for name in bundle.files
-               if name.startswith("autograder/checks/") and name.endswith(".py")
-               and registered_ids(bundle.text(name))}
-    visible = {check.id for part in rubric for check in part.checks if check.visibility == VISIBLE}
-    stripped = strip_hidden_checks({module: bundle.text(name) for module, name in modules.items()},
-                                   visible)
-    for module, source in stripped.items():
-        bundle.add(modules[module], source)
-    return visible
-
-
 def student_bundle(rubric):
     """The student `Bundle`, and the ids of the checks it must register."""
     from autograder.bundle import Bundle
+    from autograder.rubric import VISIBLE
 
     bundle = Bundle()
     bundle.add("README.md", student_readme(rubric))
@@ -104,7 +90,8 @@ def student_bundle(rubric):
     bundle.copy_tree("autograder", exclude=STAFF_ONLY)
     bundle.copy("data/fashion_mnist_sample.npz")
     bundle.copy("data/README.md")
-    return bundle, visible_check_sources(bundle, rubric)
+    return bundle, {check.id for part in rubric for check in part.checks
+                    if check.visibility == VISIBLE}
 
 
 def problems(bundle, visible):
@@ -128,9 +115,7 @@ def run(args):
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
         print(f"release: {args.out} exists and is not an empty folder.", file=sys.stderr)
         return 2
-    if not SOLUTION_DIR.is_dir():
-        print("release: run it in the course repository (assignment/solution/ is missing).",
-              file=sys.stderr)
+    if outside_course_repository("release"):
         return 1
     if build_stencil(SOLUTION_DIR, STENCIL_DIR, check=True):
         print("release: stencil/ is out of date: run python -m autograder build-stencil.",

@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.commands import outside_course_repository
 from autograder.rubric import RUBRIC, parts
 
 RUNS = 2
@@ -98,9 +99,7 @@ def run(args):
     except ValueError as error:
         print(f"selftest: {error}", file=sys.stderr)
         return 2
-    if not SOLUTION_DIR.is_dir():
-        print("selftest: run it in the course repository (assignment/solution/ is missing).",
-              file=sys.stderr)
+    if outside_course_repository("selftest"):
         return 1
     started = time.monotonic()
     problems = [f"stencil/{name} is not what build-stencil generates from the solution"

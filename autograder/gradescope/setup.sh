@@ -10,7 +10,7 @@ apt-get install -y --no-install-recommends python3 python3-venv
 python3 -m venv /opt/autograder-venv
 /opt/autograder-venv/bin/pip install --no-cache-dir -r requirements-pinned.txt
 
-# Workers run as the user `nobody` (autograder/sandbox.py), who must read the code but not write it.
+# Workers run as the user `nobody` (autograder/sandbox/isolation.py), who must read the code but not write it.
 chmod -R u+rwX,go+rX-w /autograder/source
 chmod go+x /autograder
 /opt/autograder-venv/bin/python -m compileall -q autograder assignment

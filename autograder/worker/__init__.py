@@ -2,5 +2,6 @@
 
 Everything in this package may run as an unprivileged user next to student
 code, so it holds no expected values: `probes` measure, `runtime` runs them and
-`plain` carries their results back to the grading process as plain data.
+sends their results back to the grading process in `autograder.protocol`'s
+plain data.
 """

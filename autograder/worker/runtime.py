@@ -3,7 +3,7 @@
 Started by `autograder.sandbox.Sandbox` as
 `python -m autograder.worker REQUESTS/worker.json`, possibly as an
 unprivileged user. It never imports `autograder.checks`: what a correct answer
-is stays in the grading process. The protocol:
+is stays in the grading process. It speaks `autograder.protocol`:
 
 1. `worker.json` names the worker's own directory WORKDIR, the student
    modules to load (from the copy of the submission in WORKDIR), the module
@@ -12,107 +12,25 @@ is stays in the grading process. The protocol:
    grader's files (`worker.json`, the requests) lie in REQUESTS, which the
    worker can read but not write.
 2. The worker restricts itself (`harden`), imports the probe module, loads
-   the student's modules and sends `{"event": "ready"}` on the status pipe,
-   or `{"event": "load_failed", "error": ..., "todo": ..., "internal": ...}`.
-3. For each line `{"run": i}` read on the command pipe it runs the probe
-   described in `REQUESTS/request-i.json` (+ `.npz`), writes its result to
-   `WORKDIR/result-i.json` (+ `.npz`) atomically, and sends
-   `{"event": "done", "index": i}`.
-
-A result is `{"value": dict | None, "error": str | None, "todo": str | None,
-"internal": bool}`; `internal` marks a fault of the autograder (an unknown
-probe, a probe that did not return a dict) rather than of the student.
+   the student's modules and reports `READY`, or `LOAD_FAILED` with a
+   `ProbeResult` that says why.
+3. For each run command read on the command pipe it runs the probe of that
+   request, writes its `ProbeResult` to WORKDIR atomically, and reports `DONE`.
 """
 
 import faulthandler
 import importlib
 import json
 import os
-import re
 import resource
 import sys
-import traceback
 from pathlib import Path
 
-from autograder.worker import plain
+from assignment.student_errors import describe_exception, exception_text
+from autograder import protocol
+from autograder.protocol import ProbeResult
 
-MAX_MESSAGE_LENGTH = 300
-_TODO = re.compile(r"TODO (\d+(?:\.\d+)*):?\s*(.*)", re.DOTALL)
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_KERAS_BOLD = re.compile(r"\x1b\[1m(.*?)\x1b\[0m", re.DOTALL)
 _PR_SET_NO_NEW_PRIVS = 38
-
-
-def _first_line(text):
-    """The first non-blank line of `text`, shortened to `MAX_MESSAGE_LENGTH`."""
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if line:
-            if len(line) > MAX_MESSAGE_LENGTH:
-                line = line[: MAX_MESSAGE_LENGTH - 3] + "..."
-            return line
-    return ""
-
-
-def _message(error):
-    """The message of `error`, without the wrapping Keras adds around layer calls.
-
-    Keras re-raises an exception from `Layer.call` as "Exception encountered
-    when calling X.call(). <the original message in bold> Arguments received
-    by ..."; the bold part is the message that matters.
-    """
-    try:
-        text = str(error)
-    except Exception:  # noqa: BLE001  (an exception class of the student's with a broken __str__)
-        return "(the message could not be printed)"
-    if text.startswith("Exception encountered when calling"):
-        bold = _KERAS_BOLD.search(text)
-        if bold:
-            text = bold.group(1)
-        else:
-            text = text.split("\n\n")[1] if "\n\n" in text else text
-    return _ANSI.sub("", text)
-
-
-def _student_location(error, student_dir):
-    """`"file.py, line N, in function"` of the deepest frame of student code, or None."""
-    prefix = os.path.join(str(student_dir), "")
-    if isinstance(error, SyntaxError) and str(error.filename or "").startswith(prefix):
-        return f"{error.filename[len(prefix):]}, line {error.lineno}"
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if frame.filename.startswith(prefix):
-            return f"{frame.filename[len(prefix):]}, line {frame.lineno}, in {frame.name}"
-    return None
-
-
-def describe_exception(error, student_dir):
-    """A one-line description of an exception raised by or through student code.
-
-    Args:
-        error: the exception (any `BaseException`, `SystemExit` included).
-        student_dir: directory of the student's modules; the description names
-            the deepest line of a file in it.
-
-    Returns:
-        `(message, todo)`: e.g. `("ZeroDivisionError: division by zero (vae.py,
-        line 12, in kl_divergence)", None)`, or for `NotImplementedError("TODO
-        3.3: ...")` `("TODO 3.3 is not done yet: ...", "3.3")`.
-    """
-    message = _message(error)
-    if isinstance(error, NotImplementedError):
-        todo = _TODO.match(message.strip())
-        if todo:
-            todo_id, task = todo.groups()
-            return f"TODO {todo_id} is not done yet: {_first_line(task)}", todo_id
-    if isinstance(error, SystemExit):
-        message = f"your code called sys.exit({error.code!r})"
-    elif isinstance(error, SyntaxError):
-        message = error.msg
-    text = type(error).__name__
-    if _first_line(message):
-        text = f"{text}: {_first_line(message)}"
-    where = _student_location(error, student_dir)
-    return (f"{text} ({where})" if where else text), None
 
 
 def harden(file_size_limit, max_processes=None):
@@ -167,9 +85,9 @@ class Worker:
         self.probes = None
         self.impl = None
 
-    def send(self, **event):
-        """Writes one event line on the status pipe."""
-        self.status.write(json.dumps(event) + "\n")
+    def send(self, name, **fields):
+        """Writes one status event on the status pipe."""
+        self.status.write(protocol.event_line(name, **fields))
 
     def load(self):
         """Imports the probe module and the student's modules; returns whether it worked."""
@@ -180,9 +98,10 @@ class Worker:
 
             self.probes = PROBES
         except BaseException as error:  # noqa: BLE001  (reported, never raised)
-            message = _first_line(f"{type(error).__name__}: {_message(error)}")
-            self.send(event="load_failed", internal=True, todo=None,
-                      error=f"cannot import the probe module {module}: {message}")
+            message = exception_text(error)
+            self.send(protocol.LOAD_FAILED, **ProbeResult(
+                error=f"cannot import the probe module {module}: {message}",
+                internal=True).to_plain())
             return False
         try:
             from assignment.implementation import load_implementation
@@ -190,43 +109,41 @@ class Worker:
             self.impl = load_implementation(self.submission, modules=tuple(self.config["modules"]))
         except BaseException as error:  # noqa: BLE001
             message, todo = describe_exception(error, self.submission)
-            self.send(event="load_failed", internal=False, error=message, todo=todo)
+            self.send(protocol.LOAD_FAILED, **ProbeResult(error=message, todo=todo).to_plain())
             return False
-        self.send(event="ready")
+        self.send(protocol.READY)
         return True
 
     def run_probe(self, index):
         """Runs probe `index` and writes its result; returns nothing (errors are results)."""
-        request = plain.load(self.requests / f"request-{index}")
+        request = protocol.load_request(self.requests, index)
         function = self.probes.get(request["function"])
-        result = {"value": None, "error": None, "todo": None, "internal": False}
         if function is None:
-            result.update(error=f"unknown probe function {request['function']!r}", internal=True)
+            result = ProbeResult(error=f"unknown probe function {request['function']!r}",
+                                 internal=True)
         else:
             seed_everything(request["seed"])
-            try:
-                value = function(self.impl, **request["kwargs"])
-            except BaseException as error:  # noqa: BLE001
-                result["error"], result["todo"] = describe_exception(error, self.submission)
-            else:
-                if isinstance(value, dict):
-                    result["value"] = value
-                else:
-                    result.update(internal=True, error=(f"probe {request['function']!r} returned "
-                                                        f"a {type(value).__name__}, not a dict"))
-        stem = self.workdir / f"result-{index}"
+            result = self.call(function, request)
+        protocol.save_result(self.workdir, index, result)
+        self.send(protocol.DONE, index=index)
+
+    def call(self, function, request):
+        """The `ProbeResult` of `function(impl, **kwargs)`."""
         try:
-            plain.save(stem, result)
-        except plain.PlainDataError as error:
-            plain.save(stem, {"value": None, "todo": None, "internal": False,
-                              "error": f"your code returned what the grader cannot read: {error}"})
-        self.send(event="done", index=index)
+            value = function(self.impl, **request["kwargs"])
+        except BaseException as error:  # noqa: BLE001
+            message, todo = describe_exception(error, self.submission)
+            return ProbeResult(error=message, todo=todo)
+        if not isinstance(value, dict):
+            return ProbeResult(internal=True, error=(
+                f"probe {request['function']!r} returned a {type(value).__name__}, not a dict"))
+        return ProbeResult(value=value)
 
     def serve(self):
         """Runs the probes the command pipe asks for, until it closes."""
         with os.fdopen(self.config["command_fd"], "r") as commands:
             for line in commands:
-                self.run_probe(int(json.loads(line)["run"]))
+                self.run_probe(protocol.parse_command(line))
 
 
 def main(argv):

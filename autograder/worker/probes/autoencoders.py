@@ -16,7 +16,8 @@ from keras import ops
 from assignment import training
 from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
-from autograder.worker.probes.common import as_array, one_line_error
+from assignment.student_errors import exception_text
+from autograder.worker.probes.tensors import as_array
 
 
 def _keras_class(layer):
@@ -103,7 +104,7 @@ def _round_trip(cls, latent_dim, x):
     except NotImplementedError:
         raise
     except Exception as error:  # noqa: BLE001  (reported per class)
-        return {"error": one_line_error(error)}
+        return {"error": exception_text(error)}
     return {"error": None, "original_shape": list(original.shape),
             "clone_shape": list(cloned.shape)}
 

@@ -10,15 +10,9 @@ import numpy as np
 
 from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
-from autograder.worker.probes.common import as_array
-from autograder.worker.probes.vae import (
-    added_losses,
-    in_chunks,
-    as_pair,
-    decode_posterior,
-    fit_history,
-    tensor,
-)
+from autograder.worker.probes.model_losses import added_losses
+from autograder.worker.probes.tensors import as_array, as_pair, tensor
+from autograder.worker.probes.training_runs import decode_posterior, fit_history, in_chunks
 
 
 def labels_tensor(labels):

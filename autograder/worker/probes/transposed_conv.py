@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 from autograder.worker.probes import probe
-from autograder.worker.probes.common import one_line_error
+from assignment.student_errors import exception_text
 
 # Modules loaded before the student's module (the worker imports this module first).
 _LOADED_BEFORE_STUDENT = frozenset(sys.modules)
@@ -53,7 +53,7 @@ def output_lengths(impl, configs):
             raise
         except Exception as exception:  # noqa: BLE001  (reported per configuration)
             lengths.append(None)
-            errors.append(one_line_error(exception))
+            errors.append(exception_text(exception))
     return {"lengths": lengths, "errors": errors}
 
 
@@ -85,7 +85,7 @@ def outputs(impl, cases):
             raise
         except Exception as exception:  # noqa: BLE001
             results.append(None)
-            errors.append(one_line_error(exception))
+            errors.append(exception_text(exception))
     return {"outputs": results, "errors": errors}
 
 

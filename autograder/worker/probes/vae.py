@@ -13,30 +13,11 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from assignment import training
 from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
-from autograder.worker.probes.common import as_array
-
-
-def as_pair(value, what):
-    """Checks that student code returned two tensors and converts them to arrays."""
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        described = f"a {type(value).__name__}"
-        if isinstance(value, (tuple, list)):
-            described += f" of length {len(value)}"
-        raise TypeError(f"{what} must return a pair (z_mean, z_log_var), got {described}.")
-    return tuple(as_array(item, f"{what}[{i}]") for i, item in enumerate(value))
-
-
-def optional_array(gradient):
-    """A gradient as a dense array (also from `tf.IndexedSlices`), or None when there is none."""
-    return None if gradient is None else np.asarray(tf.convert_to_tensor(gradient))
-
-
-def tensor(array, dtype="float32"):
-    """`array` (plain data from the grader) as a tensor of `dtype`."""
-    return ops.convert_to_tensor(np.asarray(array), dtype=dtype)
+from autograder.worker.probes.model_losses import added_losses
+from autograder.worker.probes.tensors import as_array, as_pair, optional_array, tensor
+from autograder.worker.probes.training_runs import decode_posterior, fit_history, in_chunks
 
 
 @probe("vae.sampling_draws")
@@ -131,16 +112,6 @@ def encoder_outputs(impl, latent_dim, x, seed):
     return {"z_mean": z_mean, "z_log_var": z_log_var}
 
 
-def added_losses(model):
-    """The number of entries of `model.losses`, their shapes and the sum of all their values."""
-    values = [as_array(loss, "an entry of model.losses") for loss in model.losses]
-    return {
-        "loss_count": len(values),
-        "loss_shapes": [list(value.shape) for value in values],
-        "loss_total": float(sum(np.sum(value, dtype=np.float64) for value in values)),
-    }
-
-
 @probe("vae.added_losses")
 def vae_added_losses(impl, x, latent_dim, beta, seed):
     """Calls `VAE(latent_dim, beta, seed)(x)` and reads `model.losses`.
@@ -220,14 +191,6 @@ def train_step(impl, x, beta, penalty, seed):
     }
 
 
-def fit_history(impl, name, data, epochs, seed, beta=1.0, latent_dim=None):
-    """Trains model `name` with `assignment.training`; returns `(model, history dict)`."""
-    model, history = training.train_model(
-        impl, name, data, epochs=epochs, latent_dim=latent_dim, beta=beta, seed=seed, verbose=0
-    )
-    return model, history.history
-
-
 @probe("vae.loss_history")
 def loss_history(impl, images, epochs, seed):
     """Trains a VAE on the first `images` images of the embedded sample.
@@ -264,47 +227,6 @@ def sample_interpolate(impl, latent_dim, n, seed, z_start, z_end, steps):
     }
     line = impl.vae.interpolate(tensor(z_start), tensor(z_end), steps)
     return {**result, "line": as_array(line, "interpolate(z_start, z_end, steps)")}
-
-
-# Images generated or decoded per call in the quality probes: bounds the worker's memory.
-CHUNK = 250
-
-
-def in_chunks(function, *arrays):
-    """`function(start, *chunks)` for consecutive chunks of `arrays`, concatenated."""
-    outputs = [function(start, *(array[start:start + CHUNK] for array in arrays))
-               for start in range(0, len(arrays[0]), CHUNK)]
-    return np.concatenate(outputs)
-
-
-def decode_posterior(model, x, eps, labels=None):
-    """Encodes `x`, decodes `z = z_mean + exp(0.5 z_log_var) * eps`, with the grader's `eps`.
-
-    Args:
-        model: a trained VAE, or a conditional VAE when `labels` are given.
-        x: images.
-        eps: standard normal noise, one row per image.
-        labels: the images' labels, for a conditional VAE.
-
-    Returns:
-        `z_mean`, `z_log_var`, `x_hat` (float32).
-    """
-    conditional = labels is not None
-    labels = labels if conditional else np.zeros(len(x), dtype=np.int64)
-
-    def model_input(a, y):
-        return (tensor(a), tensor(y, "int64")) if conditional else tensor(a)
-
-    def encode(start, x, y):
-        return np.concatenate(as_pair(model.encode(model_input(x, y)), "encode"), axis=-1)
-
-    def decode(start, z, y):
-        return as_array(model.decode(model_input(z, y)), "decode")
-
-    z_mean, z_log_var = np.split(in_chunks(encode, x, labels), 2, axis=-1)
-    z = z_mean + np.exp(0.5 * z_log_var) * eps
-    x_hat = in_chunks(decode, z, labels)
-    return {"z_mean": z_mean, "z_log_var": z_log_var, "x_hat": x_hat.astype(np.float32)}
 
 
 @probe("vae.quality")

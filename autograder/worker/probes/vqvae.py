@@ -12,14 +12,8 @@ from keras import ops
 
 from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
-from autograder.worker.probes.common import as_array
-from autograder.worker.probes.vae import (
-    CHUNK,
-    fit_history,
-    in_chunks,
-    optional_array,
-    tensor,
-)
+from autograder.worker.probes.tensors import as_array, optional_array, tensor
+from autograder.worker.probes.training_runs import CHUNK, fit_history, in_chunks
 
 
 def quantizer_with_codebook(impl, codebook, z_e, beta):

@@ -1,11 +1,11 @@
-"""Reference computations of the grading process, written independently of the solution.
+"""Reference values of Part 1: Keras's transposed convolution, and its classic mistakes.
 
-The checks of Parts 1 and 2 compare what a student's code returns with the
-values computed here, and with the values that classic mistakes give (each
-mistake is a switch of the reference function), so that the feedback can name
-the mistake. Nothing here is shared with `assignment/solution/`: the transposed
-convolution below uses a different algorithm than the one the handout asks for,
-and the tests validate it against `keras.layers.Conv2DTranspose`.
+The checks of Part 1 compare what a student's code returns with the values
+computed here, and with the values that classic mistakes give (each mistake is
+a switch of the reference function), so that the feedback can name the
+mistake. Nothing here is shared with `assignment/solution/`: the transposed
+convolution below uses a different algorithm than the one the handout asks
+for, and the tests validate it against `keras.layers.Conv2DTranspose`.
 
 Transposed convolution by zero insertion (one axis; the other works the same):
 
@@ -150,34 +150,3 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         start = -(-excess // 2) if crop_more_at_start else excess // 2
         painted = _fit(painted, length, axis, start)
     return painted
-
-
-def pca(x, k, *, centre=True):
-    """Principal components from the eigendecomposition of the scatter matrix.
-
-    Args:
-        x: array `(N, ...)`, flattened to `(N, D)`.
-        k: number of components.
-        centre: `False` gives the classic mistake of skipping the centring
-            (the first "component" then points at the mean).
-
-    Returns:
-        `(components (k, D), mean (D,), eigenvalues (D,))`: the top-k unit
-        eigenvectors as rows, the mean, and every eigenvalue of the scatter
-        matrix `X_c^T X_c` (the squared singular values), largest first.
-    """
-    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    mean = x.mean(axis=0)
-    centred = x - mean if centre else x
-    eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)
-    order = np.argsort(eigenvalues)[::-1]
-    eigenvalues = np.clip(eigenvalues[order], 0.0, None)
-    return eigenvectors[:, order[:k]].T, mean, eigenvalues
-
-
-def principal_angles(a, b):
-    """Principal angles in degrees between the row spaces of `a` and `b`, smallest first."""
-    qa, _ = np.linalg.qr(np.asarray(a, dtype=np.float64).T)
-    qb, _ = np.linalg.qr(np.asarray(b, dtype=np.float64).T)
-    cosines = np.linalg.svd(qa.T @ qb, compute_uv=False)
-    return np.degrees(np.arccos(np.clip(cosines, -1.0, 1.0)))

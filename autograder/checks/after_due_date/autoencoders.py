@@ -1,0 +1,77 @@
+"""Part 2, graded after the due date: a trained linear autoencoder spans the PCA subspace."""
+
+import numpy as np
+
+from autograder.checks.common import credit, training_seed
+from autograder.checks.registry import Check, Outcome, register, require
+from autograder.protocol import Probe
+from autograder.reference import pca as reference
+
+
+@register("autoencoders.linear_subspace")
+class LinearSubspace(Check):
+    """A trained `LinearAutoencoder` spans the top-k PCA subspace of its training data.
+
+    Implementation-agnostic: a linear autoencoder maps `x` to
+    `W_d (W_e x + b_e) + b_d`, so its reconstructions of many images, centred,
+    lie in the k-dimensional row space of the decoder. The worker returns the
+    reconstructions of 300 test images after training; here their top-k right
+    singular vectors are compared with the top-k principal directions of the
+    training images by principal angles. Reconstructions that span more than k
+    dimensions come from a model that is not linear.
+    """
+
+    LATENT_DIM, EPOCHS, BATCH_SIZE, TEST_COUNT = 2, 6, 32, 300
+    # Singular value k+1 of the centred reconstructions, relative to the first,
+    # above which they span more than k dimensions (float32 round-off gives 5e-7 to
+    # 6e-7 in the calibration runs below).
+    RANK_TOLERANCE = 1e-3
+    # k = 2 because the sample's 2nd and 3rd variances differ threefold (explained
+    # variance ratios 0.2943, 0.1745, 0.0594, 0.0492, 0.0385: `reference.pca` on
+    # `load_dataset(sample=True)`), so a short training run finds the subspace
+    # reliably; with k = 4 (the 4th and 5th differ by 28 %), 10 epochs still left
+    # a 39.7 degree angle at grading seed 2.
+    # Measured over grading seeds 0-5 (`python -m tests.fixtures.calibrate
+    # autoencoders.linear_subspace --seeds 6 assignment/solution
+    # tests/fixtures/alt_impl`): largest angle 4.6-5.9 degrees for both (their
+    # Dense layers are initialised alike). Full marks up to 15 degrees, about 2.5x
+    # that; none from 45 (a random plane is at nearly 90).
+    PASS_ANGLE, FAIL_ANGLE = 15.0, 45.0
+
+    def probes(self, ctx):
+        return {"train": Probe("autoencoders.train", {
+            "name": "linear-ae", "latent_dim": self.LATENT_DIM, "epochs": self.EPOCHS,
+            "batch_size": self.BATCH_SIZE,
+            "seed": training_seed(ctx, self.id),
+            "test_count": self.TEST_COUNT}, time_limit=90)}
+
+    def score(self, results, ctx):
+        value = require(results, "train")
+        k = self.LATENT_DIM
+        reconstructions = value["reconstructions"].reshape(len(value["reconstructions"]), -1)
+        expected = (f"principal angles to the top-{k} PCA subspace all <= {self.PASS_ANGLE:g}° "
+                    f"(no credit from {self.FAIL_ANGLE:g}°)")
+        if not np.all(np.isfinite(reconstructions)):
+            return Outcome.failed(expected, "reconstructions not finite",
+                                  "The linear autoencoder diverged: check its layers.")
+        centred = reconstructions.astype(np.float64) - reconstructions.mean(axis=0)
+        _, singular_values, directions = np.linalg.svd(centred, full_matrices=False)
+        rank_excess = singular_values[k] / singular_values[0]
+        angles = reference.principal_angles(directions[:k], self.pca_directions(ctx))
+        got = (f"principal angles {', '.join(f'{a:.1f}°' for a in angles)}; "
+               f"singular value {k + 1} / singular value 1 of the centred reconstructions: "
+               f"{rank_excess:.2g}")
+        if rank_excess > self.RANK_TOLERANCE:
+            return Outcome.failed(expected, got, (
+                f"The reconstructions span more than {k} dimensions, so the model is not linear: "
+                "LinearAutoencoder must be one Dense encoder and one Dense decoder with no "
+                "activation."))
+        fraction = credit(-angles.max(), -self.PASS_ANGLE, -self.FAIL_ANGLE)
+        feedback = "Correct." if fraction == 1 else (
+            "After training, the decoder's subspace is far from the PCA subspace: check that "
+            "LinearAutoencoder is trained with the mean squared error and has no activation.")
+        return Outcome(fraction, expected, got, feedback)
+
+    def pca_directions(self, ctx):
+        components, _, _ = reference.pca(ctx.train_data[0], self.LATENT_DIM)
+        return components

@@ -1,0 +1,75 @@
+"""Part 4, graded after the due date: the samples show the requested class."""
+
+import numpy as np
+
+from autograder.checks.after_due_date.sample_quality import (
+    check_samples,
+    measure_samples,
+    posterior_negative_elbo,
+    quality_inputs,
+)
+from autograder.checks.common import credit, training_seed
+from autograder.checks.registry import Check, Outcome, register, require
+from autograder.protocol import Probe
+
+
+@register("cvae.conditional_accuracy")
+class ConditionalAccuracy(Check):
+    """Samples of each requested class are recognised as that class by the evaluation classifier.
+
+    The worker trains the student's `ConditionalVAE` with the course recipe
+    (`assignment.training.RECIPES["cvae"]`, latent dimension 2) for
+    `EPOCHS` epochs on the embedded sample's 6,000 training images and
+    generates `PER_CLASS` images of each class. The credit is linear in the
+    conditional accuracy between `ACCURACY_PASS` and `ACCURACY_FAIL`; the
+    samples' Fréchet distance and the test negative ELBO of `log p(x | y)` go
+    to the leaderboard.
+
+    The reference solution, graded with `--seed 0` to `4`, measured 50.0 %, 49.8 %,
+    51.1 %, 49.2 % and 53.7 %; `ACCURACY_PASS` leaves a margin of one class in ten.
+    The reference with a decoder that ignores the label (the mutant
+    `cvae_decoder_ignores_label`) measured 10.3 % (seed 0), chance level, below
+    `ACCURACY_FAIL`.
+    """
+
+    EPOCHS = 3
+    PER_CLASS = 200
+    EVAL_IMAGES = 1000
+    ACCURACY_PASS, ACCURACY_FAIL = 0.4, 0.15
+
+    def probes(self, ctx):
+        from assignment.training import RECIPES
+
+        x_eval, y_eval, eps = quality_inputs(ctx, self.id, self.EVAL_IMAGES,
+                                             RECIPES["cvae"].latent_dim)
+        return {"quality": Probe("cvae.quality", {
+            "epochs": self.EPOCHS, "labels": np.repeat(np.arange(10), self.PER_CLASS),
+            "sample_seed": training_seed(ctx, self.id) + 1,
+            "seed": training_seed(ctx, self.id),
+            "x_eval": x_eval, "y_eval": y_eval, "eps": eps,
+        }, time_limit=150.0)}
+
+    def score(self, results, ctx):
+        value = require(results, "quality")
+        kwargs = results["quality"].inputs
+        problem = check_samples(value["samples"], len(kwargs["labels"]))
+        if problem:
+            return Outcome.failed(f"{len(kwargs['labels'])} images in [0, 1]", problem,
+                                  "sample(labels) must return one decoded image per label.")
+        metrics = measure_samples(value["samples"], labels=kwargs["labels"])
+        accuracy = metrics["conditional_accuracy"]
+        nelbo = posterior_negative_elbo(value, kwargs["x_eval"])
+        fraction = credit(accuracy, self.ACCURACY_PASS, self.ACCURACY_FAIL)
+        return Outcome(
+            fraction,
+            expected=f"conditional accuracy >= {self.ACCURACY_PASS:.0%} "
+                     f"(none below {self.ACCURACY_FAIL:.0%}; chance is 10%)",
+            got=f"conditional accuracy {accuracy:.1%}, Fréchet distance {metrics['fd']:.1f}, "
+                f"negative ELBO {nelbo:.1f} nats (after {self.EPOCHS} epochs)",
+            feedback="The samples show the requested classes." if fraction == 1.0 else (
+                "Too few samples are recognised as the class they were generated for: check "
+                "that decode and sample pass the labels to the decoder."),
+            leaderboard={"CVAE conditional accuracy": (accuracy, "desc"),
+                         "CVAE Fréchet distance": (metrics["fd"], "asc"),
+                         "CVAE test negative ELBO (nats)": (nelbo, "asc")},
+        )

@@ -1,0 +1,53 @@
+"""Part 5 (bonus), graded after the due date: reconstruction and codebook usage after training."""
+
+from autograder.checks.common import credit, training_seed
+from autograder.checks.registry import Check, Outcome, register, require
+from autograder.protocol import Probe
+
+
+@register("vqvae.training")
+class Training(Check):
+    """After a short seeded training run: test reconstruction error and codebook usage.
+
+    The worker trains the student's `VQVAE` (`NUM_EMBEDDINGS` codewords of size
+    16, the defaults) with the course recipe (`assignment.training`: MSE, Adam
+    1e-3, batch 128) for `EPOCHS` epochs on the first `IMAGES` images of the
+    embedded sample, and measures the MSE per pixel of the 2,000 test images
+    of the sample and the share of the codebook that they use. Each is worth
+    half, linear between a pass and a fail line.
+
+    The reference solution, graded with `--seed 0` to `4`, measured a test MSE
+    of 0.0265, 0.0265, 0.0243, 0.0255 and 0.0262 (`MSE_PASS` leaves 13 %
+    above the worst; predicting the mean training image gives 0.0865) and a
+    codebook usage of 22 %, 55 %, 47 %, 30 % and 45 % (`USAGE_PASS`, 10 of 64
+    codewords, leaves 4 of the 14 of the worst; a codebook collapsed to 3
+    codewords or fewer gets no credit for usage).
+    """
+
+    IMAGES = 3000
+    EPOCHS = 3
+    NUM_EMBEDDINGS = 64
+    MSE_PASS, MSE_FAIL = 0.03, 0.06
+    USAGE_PASS, USAGE_FAIL = 10 / 64, 3 / 64
+
+    def probes(self, ctx):
+        return {"training": Probe("vqvae.training", {
+            "images": self.IMAGES, "epochs": self.EPOCHS,
+            "seed": training_seed(ctx, self.id),
+        }, time_limit=120.0)}
+
+    def score(self, results, ctx):
+        value = require(results, "training")
+        mse, usage = value["mse"], value["codes_used"] / self.NUM_EMBEDDINGS
+        fraction = 0.5 * credit(mse, self.MSE_PASS, self.MSE_FAIL) + 0.5 * credit(
+            usage, self.USAGE_PASS, self.USAGE_FAIL)
+        return Outcome(
+            fraction,
+            expected=f"test MSE <= {self.MSE_PASS:g} (none above {self.MSE_FAIL:g}), codebook "
+                     f"usage >= {self.USAGE_PASS:.0%} (none below {self.USAGE_FAIL:.0%})",
+            got=f"test MSE {mse:.4f}, codebook usage {usage:.0%} (after {self.EPOCHS} epochs)",
+            feedback="The VQ-VAE reconstructs well and uses its codebook." if fraction == 1.0
+            else "Check the codebook and commitment losses and the straight-through gradient.",
+            leaderboard={"VQ-VAE test MSE": (mse, "asc"),
+                         "VQ-VAE codebook usage": (usage, "desc")},
+        )
