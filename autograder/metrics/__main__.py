@@ -2,8 +2,9 @@
 
 Commands:
 
-- ``train-classifier [--dataset NAME]``: trains the evaluation classifier on the
-  full training set and writes ``autograder/weights/NAME_classifier.weights.h5``.
+- ``train-classifier [--dataset NAME] [--sample]``: trains the evaluation classifier
+  on the full training set (or the embedded sample's) and writes
+  ``autograder/weights/NAME_classifier.weights.h5``.
 - ``reference-points``: prints the domain Fréchet distance between real test
   images and real or degraded images (the scale on which FD values are read).
 - ``report``: trains (once, cached) the reference models and prints the table of
@@ -20,16 +21,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def train_classifier(args):
     """``train-classifier``: trains, reports the test accuracy, writes the weights."""
+    from assignment import datasets
     from autograder.metrics import classifier
 
     print(f"training the {args.dataset} evaluation classifier ({args.epochs} epochs, "
           f"seed {args.seed}) ...")
     trained, info = classifier.train_classifier(
-        args.dataset, epochs=args.epochs, seed=args.seed, data_path=args.data_path
+        args.dataset, epochs=args.epochs, seed=args.seed, data_path=args.data_path,
+        sample=args.sample,
     )
+    # Described after training: a data set that was downloaded is local only by then.
+    print(f"data: {datasets.describe_source(args.dataset, args.sample, args.data_path)}")
     path = classifier.weights_path(args.dataset)
     classifier.save_classifier(trained, path)
-    print(f"test accuracy {info['test_accuracy']:.4f}, trained in {info['train_seconds']:.0f} s")
+    print(f"test accuracy {info['test_accuracy']:.4f} on the {info['test_images']} test images, "
+          f"trained in {info['train_seconds']:.0f} s")
     print(f"saved {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
 
@@ -87,8 +93,11 @@ def build_parser():
     train.add_argument("--dataset", default="fashion_mnist", choices=("fashion_mnist", "mnist"))
     train.add_argument("--epochs", type=int, default=classifier.EPOCHS)
     train.add_argument("--seed", type=int, default=classifier.SEED)
-    train.add_argument("--data-path", default=None,
-                       help="folder of the IDX files (default: the usual search path)")
+    source = train.add_mutually_exclusive_group()
+    source.add_argument("--data-path", default=None,
+                        help="folder of the IDX files (default: the usual search path)")
+    source.add_argument("--sample", action="store_true",
+                        help="train and measure on the embedded sample instead of the full set")
     train.set_defaults(run=train_classifier)
 
     points = commands.add_parser(

@@ -10,8 +10,9 @@ but small and trained on the same 28x28 images as the models:
   accuracy of a conditional VAE.
 
 `python -m autograder.metrics train-classifier --dataset NAME` trains it with a
-fixed seed on the full training set and writes the weights shipped with the
-autograder, `autograder/weights/<NAME>_classifier.weights.h5`.
+fixed seed on the training set (`--sample`: the embedded sample's) and writes
+the weights shipped with the autograder,
+`autograder/weights/<NAME>_classifier.weights.h5`.
 """
 
 import time
@@ -205,7 +206,7 @@ def load_classifier(dataset="fashion_mnist", path=None):
         raise MissingWeightsError(
             f"No evaluation classifier for {dataset}: {path} does not exist. "
             f"Train it with `python -m autograder.metrics train-classifier --dataset {dataset}` "
-            "(it needs the full training set of that data set)."
+            "on the full training set, or add `--sample` to train it on the embedded sample."
         )
     return EvaluationClassifier(_read_weights(path))
 
@@ -225,8 +226,8 @@ def save_classifier(classifier, path):
 
 
 def train_classifier(dataset="fashion_mnist", epochs=EPOCHS, seed=SEED, data_path=None,
-                     verbose=2):
-    """Trains the evaluation classifier on the full training set, with a fixed seed.
+                     sample=False, verbose=2):
+    """Trains the evaluation classifier on a training set, with a fixed seed.
 
     Adam (learning rate 1e-3), batch size 128, sparse categorical
     cross-entropy, no data augmentation.
@@ -236,18 +237,22 @@ def train_classifier(dataset="fashion_mnist", epochs=EPOCHS, seed=SEED, data_pat
         epochs: number of epochs.
         seed: seeds Python, NumPy and TensorFlow.
         data_path: explicit folder of the IDX files (see `load_dataset`).
+        sample: train on the embedded sample's training split and measure on
+            its test split, instead of the full data set.
         verbose: Keras's `fit` verbosity.
 
     Returns:
         `(classifier, info)`: an `EvaluationClassifier` and a dict with the
-        test accuracy and the training time in seconds.
+        test accuracy (`"test_accuracy"`), the number of test images it was
+        measured on (`"test_images"`) and the training time in seconds
+        (`"train_seconds"`).
     """
     import keras
 
     from assignment.datasets import load_dataset
 
-    x_train, y_train = load_dataset(dataset, "train", path=data_path)
-    x_test, y_test = load_dataset(dataset, "test", path=data_path)
+    x_train, y_train = load_dataset(dataset, "train", path=data_path, sample=sample)
+    x_test, y_test = load_dataset(dataset, "test", path=data_path, sample=sample)
     keras.utils.set_random_seed(seed)
     model = build_classifier()
     model.compile(
@@ -262,5 +267,6 @@ def train_classifier(dataset="fashion_mnist", epochs=EPOCHS, seed=SEED, data_pat
     classifier = EvaluationClassifier.from_model(model)
     return classifier, {
         "test_accuracy": classifier.accuracy(x_test, y_test),
+        "test_images": len(x_test),
         "train_seconds": seconds,
     }
