@@ -7,9 +7,9 @@ describe any other exception by its type, its message and the line of the
 student's file it came from (`describe_exception`).
 """
 
-import os
 import re
 import traceback
+from pathlib import Path
 
 # An unfinished answer: "TODO <part>.<number>: <what to do>".
 TODO = re.compile(r"TODO (\d+\.\d+): (\S.*)", re.DOTALL)
@@ -49,15 +49,34 @@ def message_of(error):
     return _ANSI.sub("", text)
 
 
+def student_frame(error, student_dir):
+    """`(path, line, function)` of the deepest frame of student code in `error`, or None.
+
+    A frame is student code when its file lies directly in `student_dir`; a
+    `SyntaxError` in such a file gives that file, its line and no function.
+    """
+    directory = Path(student_dir).resolve()
+
+    def in_directory(filename):
+        return bool(filename) and Path(filename).is_absolute() and (
+            Path(filename).resolve().parent == directory)
+
+    if isinstance(error, SyntaxError) and in_directory(error.filename):
+        return error.filename, error.lineno, None
+    frames = [(frame.f_code.co_filename, line, frame.f_code.co_qualname)
+              for frame, line in traceback.walk_tb(error.__traceback__)
+              if in_directory(frame.f_code.co_filename)]
+    return frames[-1] if frames else None
+
+
 def _student_location(error, student_dir):
     """`"file.py, line N, in function"` of the deepest frame of student code, or None."""
-    prefix = os.path.join(str(student_dir), "")
-    if isinstance(error, SyntaxError) and str(error.filename or "").startswith(prefix):
-        return f"{error.filename[len(prefix):]}, line {error.lineno}"
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if frame.filename.startswith(prefix):
-            return f"{frame.filename[len(prefix):]}, line {frame.lineno}, in {frame.name}"
-    return None
+    frame = student_frame(error, student_dir)
+    if frame is None:
+        return None
+    path, line, function = frame
+    where = f"{Path(path).name}, line {line}"
+    return f"{where}, in {function}" if function else where
 
 
 def describe_exception(error, student_dir):

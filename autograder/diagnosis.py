@@ -192,6 +192,26 @@ MISTAKES = {
         "everything added with add_loss (the KL, the quantizer's losses, ...) is minimised.",
     ),
     # --- Part 4: the conditional VAE -----------------------------------------------------------
+    "vae_call_decodes_mean": Mistake(
+        "call decodes z_mean: the sampling layer is never used",
+        "A VAE reconstructs from a code sampled with the reparameterization trick, "
+        "z = self.sampling([z_mean, z_log_var]); decoding z_mean itself trains an ordinary "
+        "autoencoder whose KL term only shrinks the codes.",
+    ),
+    "vae_forward_pass_outside_tape": Mistake(
+        "The forward pass runs outside the GradientTape",
+        "The tape records only what runs inside its `with` block: call self(inputs, "
+        "training=True) and compute the losses inside `with tf.GradientTape() as tape:`, then "
+        "take tape.gradient(total_loss, self.trainable_weights) after it. Otherwise Keras "
+        "finds no gradient for any weight (\"No gradients provided for any variable\").",
+    ),
+    "vae_sample_wrong_prior": Mistake(
+        "sample draws its codes from another distribution than the prior N(0, I)",
+        "A VAE is trained to make the codes of real images look like draws from N(0, I), so new "
+        "images come from decoding such draws: draw_prior must return "
+        "keras.random.normal((n, latent_dim), seed=...), not uniform noise, scaled noise or "
+        "encodings of data.",
+    ),
     "cvae_encoder_ignores_label": Mistake(
         "The encoder ignores the label",
         "encode((x, labels)) must give the one-hot labels to the encoder: broadcast them to "

@@ -9,7 +9,7 @@ sandbox (`autograder.sandbox`) and the tests' in-process double alike:
     ------                                   ------
     writes  requests/worker.json   ------>   reads its configuration, loads the
                                              probe module and the student's modules
-            status pipe            <------   {"event": "ready"}, or
+            status pipe            <------   {"event": "ready", "drift": {...}}, or
                                              {"event": "load_failed", <a result>}
     writes  requests/request-I.*   ------>
             command pipe {"run": I} ----->   runs probe I
@@ -59,15 +59,20 @@ class Probe:
         kwargs: plain arguments: numbers, strings, booleans, lists, dicts of
             those, and NumPy arrays.
         time_limit: seconds this probe may take in the worker.
+        stand_ins: ids of the upstream TODOs whose pieces the worker may
+            replace by their public formulas when they raise (see
+            `autograder.worker.stand_ins`); never the TODOs the check grades.
     """
 
     function: str
     kwargs: dict = dataclasses.field(default_factory=dict)
     time_limit: float = 30.0
+    stand_ins: tuple = ()
 
     def request(self, seed):
-        """The plain data the worker reads: function, arguments and the seed to set first."""
-        return {"function": self.function, "kwargs": self.kwargs, "seed": seed}
+        """The plain data the worker reads: function, arguments, stand-ins, the seed to set first."""
+        return {"function": self.function, "kwargs": self.kwargs, "seed": seed,
+                "stand_ins": list(self.stand_ins)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +89,8 @@ class ProbeResult:
         internal: whether the failure is the autograder's own fault (an
             unknown probe, a probe that did not return a dict), not the
             student's.
+        stand_ins: TODO id -> why its piece was replaced by a stand-in for
+            this probe (the student's error, in one line).
         probe: the `Probe` this is the result of, attached by the grading
             process (never sent by the worker), so that a check scores the
             inputs its probes were really run with.
@@ -93,6 +100,7 @@ class ProbeResult:
     error: str | None = None
     todo: str | None = None
     internal: bool = False
+    stand_ins: dict = dataclasses.field(default_factory=dict)
     probe: Probe | None = dataclasses.field(default=None, compare=False)
 
     @property
@@ -105,9 +113,9 @@ class ProbeResult:
         return self.probe.kwargs
 
     def to_plain(self):
-        """The result as the worker sends it: `{value, error, todo, internal}`."""
+        """The result as the worker sends it: `{value, error, todo, internal, stand_ins}`."""
         return {"value": self.value, "error": self.error, "todo": self.todo,
-                "internal": self.internal}
+                "internal": self.internal, "stand_ins": self.stand_ins}
 
     @classmethod
     def from_plain(cls, data, max_error_length=1000):
@@ -124,12 +132,18 @@ class ProbeResult:
         if not isinstance(data, dict):
             raise ProtocolError(f"a result must be a dict, not a {type(data).__name__}")
         value, error, todo = data.get("value"), data.get("error"), data.get("todo")
+        stand_ins = data.get("stand_ins") or {}
         if not (isinstance(value, dict) and error is None and todo is None
                 or value is None and isinstance(error, str)
                 and (todo is None or isinstance(todo, str))):
             raise ProtocolError("unexpected fields")
+        if not (isinstance(stand_ins, dict)
+                and all(isinstance(item, str) for pair in stand_ins.items() for item in pair)):
+            raise ProtocolError("unexpected stand-ins")
         return cls(value=value, error=None if error is None else clip(error, max_error_length),
-                   todo=todo, internal=data.get("internal") is True)
+                   todo=todo, internal=data.get("internal") is True,
+                   stand_ins={todo_id: clip(reason, max_error_length)
+                              for todo_id, reason in stand_ins.items()})
 
 
 def clip(text, length):
@@ -150,6 +164,20 @@ def parse_event(line):
     except ValueError:
         return None
     return event if isinstance(event, dict) else None
+
+
+def drift_of(event):
+    """The signature drift of a `READY` event: name -> `(stencil's, student's)` parameters.
+
+    Raises:
+        ProtocolError: for fields of the wrong type.
+    """
+    drift = event.get("drift") or {}
+    if not (isinstance(drift, dict) and all(
+            isinstance(name, str) and isinstance(pair, list) and len(pair) == 2
+            and all(isinstance(text, str) for text in pair) for name, pair in drift.items())):
+        raise ProtocolError("malformed signature drift")
+    return {name: tuple(clip(text, 300) for text in pair) for name, pair in drift.items()}
 
 
 def command_line(index):

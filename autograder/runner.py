@@ -8,8 +8,15 @@ it answers, and scores them here, in the trusted process:
 - a check whose dependency (graded in the same run) did not pass fully gets
   0 points and "Not graded: needs <check> to pass first."; its probes never
   run, and a part whose checks are all blocked starts no worker;
-- a `ProbeFailed` raised by `require` fails the check with the probe's error
-  (status "todo" when the error is an unfinished stencil TODO);
+- a `ProbeFailed` raised by `require` fails the check with the probe's error:
+  status "todo" when the error is an unfinished TODO that the check grades,
+  "not graded" (saying which) when it is a TODO of a piece the check runs but
+  does not grade;
+- when a probe ran with a stand-in for an upstream piece of the student's that
+  raised (`Probe.stand_ins`), the feedback says which and why;
+- when a check fails on an error that names a function whose signature the
+  student changed, the feedback names the stencil's signature the grader
+  calls (`worker.signatures`);
 - any other exception of a check, a check missing from the registry, or a
   probe failure that is the autograder's own fault gives that check the
   status `ERROR`, 0 points and feedback that starts "Autograder error:"
@@ -17,9 +24,9 @@ it answers, and scores them here, in the trusted process:
 - points are `fraction * check.points` with the fraction clipped to [0, 1]
   (NaN counts as 0).
 
-Two checks asking for the same probe (same function, same arguments) share
-one run of it. Each probe runs with a seed derived from `seed` and its own
-content, so the same submission gets the same results twice, whatever else is
+Two checks asking for the same probe (same function, arguments and
+stand-ins) share one run of it. Each probe runs with a seed derived from
+`seed` and its function and arguments, so the same submission gets the same results twice, whatever else is
 graded in the same run.
 """
 
@@ -40,12 +47,16 @@ from autograder.checks.registry import Outcome, ProbeFailed
 from autograder.protocol import Probe
 from autograder.rubric import RUBRIC, VISIBLE, parts as rubric_parts
 from autograder.sandbox import Sandbox, choose_isolation, protect
+from autograder.worker import signatures
 
 PROBE_MODULE = "autograder.worker.probes.{part}"
 # What workers must never read when they run as another user.
+# The course's secret, in a package for a grading service (see `course_seed`).
+COURSE_SECRET = REPO_ROOT / "autograder" / "course_secret.txt"
 SECRETS = (
     REPO_ROOT / "autograder" / "checks",
     REPO_ROOT / "autograder" / "reference",
+    COURSE_SECRET,
     SOLUTION_DIR,
 )
 
@@ -158,20 +169,36 @@ class GradeReport:
         return self._sum(True, "max_points")
 
 
+def course_seed(path=COURSE_SECRET):
+    """The base seed of a grading run: derived from the course's secret where there is one.
+
+    `python -m autograder package` puts the course's secret into the package,
+    so that the probes graded on the service draw inputs that no local run
+    shows: a submission that memorised the local probes and their expected
+    outputs gets nothing from it there. The same secret gives the same seed,
+    so the same submission still gets the same score twice. Without a secret
+    (the course repository, the student bundle) the seed is 0.
+    """
+    if not Path(path).is_file():
+        return 0
+    return int.from_bytes(hashlib.sha256(Path(path).read_bytes().strip()).digest()[:4], "big")
+
+
 def probe_seed(seed, key):
     """The seed of the probe with content digest `key` in a run seeded with `seed`."""
     return zlib.crc32(f"{seed}:{key}".encode())
 
 
-def grade(directory, parts=None, include_hidden=False, seed=0, *, rubric=RUBRIC, checks=None,
-          probe_module=PROBE_MODULE, isolation=None, secrets=SECRETS):
+def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBRIC, checks=None,
+          probe_module=PROBE_MODULE, isolation=None, secrets=SECRETS, sandbox=Sandbox):
     """Grades the student files in `directory`.
 
     Args:
         directory: folder of the student's flat modules.
         parts: ids of the parts to grade (default: all).
         include_hidden: also grade the checks shown after the due date.
-        seed: base seed of every probe and of the `GradingContext`.
+        seed: base seed of every probe and of the `GradingContext` (default:
+            `course_seed()`).
         rubric: the parts to grade from (default: `autograder.rubric.RUBRIC`).
         checks: dict check id -> check object (default: the registry filled
             by importing `autograder.checks`).
@@ -180,6 +207,8 @@ def grade(directory, parts=None, include_hidden=False, seed=0, *, rubric=RUBRIC,
         isolation: a `sandbox.Isolation` (default: `sandbox.choose_isolation()`).
         secrets: paths workers must not read; made unreadable for the workers'
             user when they run as another user (see `sandbox.protect`).
+        sandbox: the class that runs a part's probes (`sandbox.Sandbox`; the
+            tests pass a double that runs them in this process).
 
     Returns:
         A `GradeReport`.
@@ -191,6 +220,7 @@ def grade(directory, parts=None, include_hidden=False, seed=0, *, rubric=RUBRIC,
     started = time.monotonic()
     if not Path(directory).is_dir():
         raise FileNotFoundError(f"No directory {directory}.")
+    seed = course_seed() if seed is None else seed
     selected = rubric_parts(parts, rubric)
     if checks is None:
         checks = _registered_checks()
@@ -201,7 +231,7 @@ def grade(directory, parts=None, include_hidden=False, seed=0, *, rubric=RUBRIC,
     part_reports = []
     for part in selected:
         part_started = time.monotonic()
-        probes = _PartProbes(part, directory, probe_module, isolation, seed)
+        probes = _PartProbes(part, directory, probe_module, isolation, seed, sandbox)
         try:
             for item in part.checks:
                 if include_hidden or item.visibility == VISIBLE:
@@ -218,12 +248,13 @@ def grade(directory, parts=None, include_hidden=False, seed=0, *, rubric=RUBRIC,
 class _PartProbes:
     """Runs the probes of one part in a sandbox started on first use, once per distinct probe."""
 
-    def __init__(self, part, directory, probe_module, isolation, seed):
+    def __init__(self, part, directory, probe_module, isolation, seed, sandbox_class):
         self.part = part
         self.directory = directory
         self.probe_module = probe_module.format(part=part.id)
         self.isolation = isolation
         self.seed = seed
+        self.sandbox_class = sandbox_class
         self.sandbox = None
         self.runs = {}
 
@@ -233,16 +264,21 @@ class _PartProbes:
         The result carries `probe`, so that the check scores the inputs really sent.
         """
         key = _digest(probe)
-        if key in self.runs:
-            return self.runs[key]
+        if (key, probe.stand_ins) in self.runs:
+            return self.runs[key, probe.stand_ins]
         if self.sandbox is None:
-            self.sandbox = Sandbox(
+            self.sandbox = self.sandbox_class(
                 self.directory, self.part.modules, self.probe_module,
                 time_limit=self.part.time_limit, memory_limit_mb=self.part.memory_limit_mb,
                 isolation=self.isolation)
         result = self.sandbox.run(probe, seed=probe_seed(self.seed, key))
-        self.runs[key] = dataclasses.replace(result, probe=probe)
-        return self.runs[key]
+        self.runs[key, probe.stand_ins] = dataclasses.replace(result, probe=probe)
+        return self.runs[key, probe.stand_ins]
+
+    @property
+    def drift(self):
+        """The student's signatures that differ from the stencil's (see `worker.signatures`)."""
+        return self.sandbox.drift if self.sandbox is not None else {}
 
     def usage(self):
         """`(probes run, workers started, peak memory in MB, worker output)`."""
@@ -298,7 +334,7 @@ def _grade_check(part, item, check, ctx, probes, reports):
         return report(ERROR, feedback=f"Autograder error: no check is registered as {item.id}.")
     started = time.monotonic()
     try:
-        requested = check.probes(ctx)
+        requested = ctx.probes_of(check)
         if not all(isinstance(probe, Probe) for probe in requested.values()):
             raise TypeError("probes() must return a dict name -> Probe")
         results = {name: probes.run(probe) for name, probe in requested.items()}
@@ -306,11 +342,13 @@ def _grade_check(part, item, check, ctx, probes, reports):
         if internal:
             return report(ERROR, seconds=time.monotonic() - started,
                           feedback=f"Autograder error: {internal[0]}")
+        note = stand_in_note(results.values())
         try:
             outcome = check.score(results, ctx)
         except ProbeFailed as failure:
-            status = TODO if failure.result.todo else FAILED
-            return report(status, seconds=time.monotonic() - started, feedback=failure.result.error)
+            status, feedback = failure_status(item, failure.result)
+            return report(status, seconds=time.monotonic() - started,
+                          feedback=_with_hint(feedback, "", probes.drift))
         if not isinstance(outcome, Outcome):
             raise TypeError(f"score() returned a {type(outcome).__name__}, not an Outcome")
         fraction = float(outcome.fraction)
@@ -320,10 +358,47 @@ def _grade_check(part, item, check, ctx, probes, reports):
                       feedback=f"Autograder error: {type(error).__name__}: {error}")
     fraction = 0.0 if math.isnan(fraction) else min(1.0, max(0.0, fraction))
     status = PASSED if fraction == 1.0 else PARTIAL if fraction > 0 else FAILED
+    feedback = " ".join(filter(None, (str(outcome.feedback), note)))
+    if status != PASSED:
+        feedback = _with_hint(feedback, str(outcome.got), probes.drift)
     return report(status, points=fraction * item.points, seconds=time.monotonic() - started,
-                  expected=str(outcome.expected), got=str(outcome.got),
-                  feedback=str(outcome.feedback), diagnosis=outcome.diagnosis,
-                  leaderboard=leaderboard)
+                  expected=str(outcome.expected), got=str(outcome.got), feedback=feedback,
+                  diagnosis=outcome.diagnosis, leaderboard=leaderboard)
+
+
+def _with_hint(feedback, got, drift):
+    """`feedback`, and the signature the grader calls when an error in it came from drift."""
+    return " ".join(filter(None, (feedback, signatures.hint(f"{feedback} {got}", drift))))
+
+
+def failure_status(item, result):
+    """`(status, feedback)` of a check whose probe failed with `result`.
+
+    An unfinished TODO that the check grades makes it "todo"; an unfinished
+    TODO of another piece, which the check runs but does not grade (and which
+    has no stand-in), makes it "not graded", saying which piece it needs.
+    """
+    note = stand_in_note([result])
+    if result.todo and result.todo in item.todos:
+        return TODO, " ".join(filter(None, (result.error, note)))
+    if result.todo:
+        task = result.error.partition("is not done yet: ")[2]
+        return NOT_GRADED, " ".join(filter(None, (
+            f"Not graded: this check runs your TODO {result.todo}, which it does not grade and "
+            f"which is not done yet" + (f" ({task.rstrip('.')})." if task else "."), note)))
+    return FAILED, " ".join(filter(None, (result.error, note)))
+
+
+def stand_in_note(results):
+    """The feedback sentence naming the stand-ins the probes of `results` used, or ""."""
+    used = {}
+    for result in results:
+        used.update(result.stand_ins)
+    if not used:
+        return ""
+    pieces = "; ".join(f"TODO {todo_id} ({reason})" for todo_id, reason in sorted(used.items()))
+    return (f"Graded with the handout's formula standing in for code of yours that raised, "
+            f"which this check does not grade: {pieces}.")
 
 
 def _leaderboard(metrics):

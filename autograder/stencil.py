@@ -223,13 +223,41 @@ def _render_all(solution_dir):
     return rendered
 
 
-def build_stencil(solution_dir, stencil_dir, check=False):
+def api_signatures(solution_dir):
+    """The parameters of every function and method of the stencil, by qualified name.
+
+    The keys are `"<module>.<function>"` and `"<module>.<Class>.<method>"` (public
+    methods, `__init__` and `call`; not properties), the values their
+    parameter lists as written, e.g. `{"vae.VAE.encode": "self, x"}`. The
+    stencil keeps the solution's signatures, so they are read from it.
+    """
+    signatures = {}
+    for path in sorted(Path(solution_dir).glob("*.py")):
+        for node in ast.parse(_read(path)).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                signatures[f"{path.stem}.{node.name}"] = ast.unparse(node.args)
+            elif isinstance(node, ast.ClassDef):
+                for method in node.body:
+                    if (isinstance(method, ast.FunctionDef) and not method.decorator_list
+                            and (method.name == "__init__" or not method.name.startswith("_"))):
+                        signatures[f"{path.stem}.{node.name}.{method.name}"] = ast.unparse(
+                            method.args)
+    return signatures
+
+
+def api_text(solution_dir):
+    """The content of the stencil's API file (`STENCIL_API`): `api_signatures` as JSON."""
+    return json.dumps(api_signatures(solution_dir), indent=1, sort_keys=True) + "\n"
+
+
+def build_stencil(solution_dir, stencil_dir, check=False, api_path=None):
     """Regenerate ``stencil_dir`` from the ``*.py`` modules of ``solution_dir``.
 
     Returns the sorted file names that differ: stencil files to (re)write and
-    stale ``*.py`` files without a solution counterpart (removed). Every
-    solution file is validated before anything is written; with ``check=True``
-    nothing is written at all.
+    stale ``*.py`` files without a solution counterpart (removed), and the
+    name of ``api_path`` when given and out of date (the stencil's signatures
+    as data, see ``api_text``). Every solution file is validated before
+    anything is written; with ``check=True`` nothing is written at all.
     """
     stencil_dir = Path(stencil_dir)
     rendered = _render_all(solution_dir)
@@ -239,10 +267,17 @@ def build_stencil(solution_dir, stencil_dir, check=False):
         if name not in existing or _read(existing[name]) != text
     ]
     to_remove = [name for name in existing if name not in rendered]
+    api = api_text(solution_dir) if api_path else None
+    api_stale = api_path is not None and (not Path(api_path).is_file()
+                                          or _read(Path(api_path)) != api)
     if not check:
         stencil_dir.mkdir(parents=True, exist_ok=True)
         for name in to_write:
             (stencil_dir / name).write_text(rendered[name], encoding="utf-8", newline="")
         for name in to_remove:
             existing[name].unlink()
+        if api_stale:
+            Path(api_path).write_text(api, encoding="utf-8")
+    if api_stale:
+        to_write.append(Path(api_path).name)
     return sorted(to_write + to_remove)

@@ -116,7 +116,7 @@ def test_stencil_scores_nothing():
     outcomes = grade(STENCIL_DIR)
     assert all(outcome.fraction == 0 for outcome in outcomes.values())
     assert "TODO 1.1 is not done yet" in outcomes["transposed_conv.output_length"].feedback
-    assert outcomes["transposed_conv.numpy_only"].feedback.startswith("Not graded")
+    assert "TODO 1.1 is not done yet" in outcomes["transposed_conv.numpy_only"].feedback
 
 
 @pytest.mark.parametrize("mistake", MUTANTS)

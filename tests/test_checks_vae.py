@@ -113,6 +113,16 @@ def test_kl_variants_are_recognised():
     assert outcome.fraction == 0.0 and "sum over the latent dimensions" in outcome.feedback
 
 
+def test_kl_expected_and_got_read_alike():
+    """Expected and got are told the same way: the latent size, then the values."""
+    ctx = GradingContext(0)
+    cases = checks.kl_cases(ctx.rng("vae.kl_closed_form"))
+    halved = {name: {"kl": reference.kl_divergence(*inputs) / 2} for name, inputs in cases.items()}
+    outcome = score("vae.kl_closed_form", halved)
+    assert outcome.expected.startswith("k = 1: shape (5,), [")
+    assert outcome.got.startswith("k = 1: shape (5,), [")
+
+
 def test_kl_unstable_only_at_extremes_gets_half():
     ctx = GradingContext(0)
     cases = checks.kl_cases(ctx.rng("vae.kl_closed_form"))
@@ -129,19 +139,17 @@ def test_sampler_without_noise_is_named():
     assert outcome.diagnosis == "vae_sampler_ignores_variance"
 
 
-def test_train_step_reporting_the_weighted_kl_is_named():
-    z_mean, z_log_var = np.full((4, 2), 0.5), np.zeros((4, 2))
-    kl = float(reference.kl_divergence(z_mean, z_log_var).mean())
-    beta, penalty = checks.TrainStep.BETA, checks.TrainStep.PENALTY
-    value = {
-        "history_keys": ["kl_loss", "loss", "reconstruction_loss"],
-        "history": {"kl_loss": beta * kl, "reconstruction_loss": 500.0,
-                    "loss": 500.0 + beta * kl + penalty},
-        "z_mean": z_mean, "z_log_var": z_log_var, "probe_weight_after": 0.999,
-        "variable_names": ["a", "b"], "variable_changed": [True, True],
-    }
-    outcome = score("vae.train_step", {"step": value})
-    assert outcome.fraction == 0.75 and outcome.diagnosis == "vae_kl_loss_weighted_by_beta"
+def test_reporting_the_weighted_kl_is_named():
+    kl = np.full(16, 0.25)
+    beta = checks.AddLoss.BETAS[-1]
+    right = {f"beta{b:g}": {"output_shape": [16, 28, 28, 1], "loss_count": 1,
+                            "loss_shapes": [[]], "loss_total": b * kl.mean(), "kl": kl,
+                            "z_mean": np.zeros((16, 3)), "z_log_var": np.zeros((16, 3)),
+                            "calls_differ": True}
+             for b in checks.AddLoss.BETAS}
+    weighted = {"metrics": {"kl_loss": beta * kl.mean(), "loss": 1.0}, "kl": kl}
+    outcome = score("vae.add_loss", {**right, "reported": weighted})
+    assert outcome.fraction == 0.8 and outcome.diagnosis == "vae_kl_loss_weighted_by_beta"
 
 
 def test_sample_quality_grades_the_test_elbo():

@@ -42,7 +42,9 @@ class VectorQuantizer(layers.Layer):
     Returns:
         The quantized vectors with straight-through gradients, same shape as
         `z_e`. Adds `mean((sg[z_e] - z_q)^2) + beta * mean((z_e - sg[z_q])^2)`
-        with `self.add_loss`.
+        with `self.add_loss`, each mean over every entry (the handout's
+        squared norm per vector averaged over the vectors, `D` times larger,
+        is accepted too, when both losses use it).
 
     `z_q` is `ops.take(self.codebook, self.indices(z_e), axis=0)`; `sg` is
     `ops.stop_gradient`.

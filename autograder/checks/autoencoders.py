@@ -2,8 +2,8 @@
 
 Shapes, the decoder's layers, serialization and the denoising behaviour are
 compared with SPEC section 3; PCA with an independent NumPy computation
-(`autograder.reference.pca`, an eigendecomposition instead of the SVD the
-handout asks for); a short training run with thresholds calibrated on correct
+(`autograder.reference.pca` through `PCA.expect`, an eigendecomposition
+instead of the SVD the handout asks for); a short training run with thresholds calibrated on correct
 implementations. Known wrong variants (PCA without centring, noise at
 inference, ...) are named in the feedback (see `autograder.diagnosis`). The
 check graded after the due date, the linear autoencoder's subspace, is in
@@ -25,7 +25,6 @@ from autograder.checks.common import (
 )
 from autograder.checks.registry import Check, Outcome, register, require
 from autograder.protocol import Probe
-from autograder.reference import pca as reference
 
 
 @register("autoencoders.encoder_shapes")
@@ -185,10 +184,11 @@ class Training(Check):
 
     EPOCHS, BATCH_SIZE, LATENT_DIM, TEST_COUNT = 1, 32, 32, 500
     # Measured over grading seeds 0-4 (`python -m tests.fixtures.calibrate
-    # autoencoders.training --seeds 5 assignment/solution tests/fixtures/alt_impl`):
-    # test MSE 0.0230-0.0252 for the reference solution, 0.0241-0.0262 for the
-    # tests' alternative implementation. Full marks up to 0.035, about 1.3x the
-    # worst of them (seed-to-seed spread is under 10 %); no credit from 0.060, where
+    # autoencoders.training --seeds 5 assignment/solution tests/fixtures/alt_impl
+    # tests/fixtures/handout_impl`): test MSE 0.0230-0.0252 for the reference solution,
+    # 0.0241-0.0262 for the tests' alternative implementation, 0.0242-0.0256 for the
+    # one written from the handout. Full marks up to 0.035, about 1.3x the worst of
+    # them (seed-to-seed spread is under 10 %); no credit from 0.060, where
     # a model has learned little more than the average image (which scores 0, see
     # tests/test_checks_autoencoders.py).
     PASS_MSE, FAIL_MSE = 0.035, 0.060
@@ -213,9 +213,9 @@ class Training(Check):
         losses = ", ".join(f"{loss:.4f}" for loss in value["loss"])
         got = f"test MSE {mse:.4f} (training loss per epoch: {losses})"
         feedback = "Correct." if fraction == 1 else (
-            "The reconstruction error after a short training run is too high: check that the "
-            "encoder and decoder follow the architecture of the docstrings and that call "
-            "returns decoder(encoder(x)).")
+            "After the same short training run as the correct implementations, the "
+            "reconstruction error is higher than any of theirs. The shape checks of the encoder "
+            "and the decoder above show whether one of them is the cause.")
         return Outcome(fraction, expected, got, feedback,
                        leaderboard={"AE test MSE": (mse, "asc")})
 
@@ -286,10 +286,21 @@ class PCA(Check):
     def probes(self, ctx):
         return {"pca": Probe("autoencoders.pca", {"x": self.data(ctx), "k": self.K})}
 
+    def expect(self, inputs):
+        """The reference's components, mean and eigenvalues, and those without centring."""
+        from autograder.reference.pca import pca
+
+        x, k = inputs["pca"]["x"], inputs["pca"]["k"]
+        components, mean, eigenvalues = pca(x, k)
+        uncentred, _, raw_eigenvalues = pca(x, k, centre=False)
+        return {"components": components, "mean": mean, "eigenvalues": eigenvalues,
+                "uncentred_components": uncentred, "uncentred_eigenvalues": raw_eigenvalues}
+
     def score(self, results, ctx):
         value = require(results, "pca")
-        x = results["pca"].inputs["x"]
-        components, mean, eigenvalues = reference.pca(x, self.K)
+        expected = ctx.expected(self, results)
+        components, mean, eigenvalues = (expected[key] for key in ("components", "mean",
+                                                                   "eigenvalues"))
         ratios = eigenvalues[: self.K] / eigenvalues.sum()
         got_components, got_mean = value["components"], value["mean"]
         got_ratios = value["explained_variance_ratio"]
@@ -302,7 +313,7 @@ class PCA(Check):
         ratios_ok = got_ratios.shape == ratios.shape and np.allclose(got_ratios, ratios,
                                                                     rtol=1e-4, atol=1e-7)
         mistake_id = (None if components_ok and ratios_ok
-                      else self.diagnose(x, got_components, got_ratios, eigenvalues))
+                      else self.diagnose(expected, got_components, got_ratios))
         detail = mistake_feedback(mistake_id) if mistake_id else ""
         dimension = mean.size
         got_text = f"components of shape {shape_text(got_components.shape)}"
@@ -334,23 +345,24 @@ class PCA(Check):
         norms = np.maximum(np.linalg.norm(got, axis=1), np.finfo(float).tiny)
         return np.abs(np.sum(got * expected, axis=1)) / norms
 
-    def diagnose(self, x, got_components, got_ratios, eigenvalues):
+    def diagnose(self, expected, got_components, got_ratios):
         """The classic PCA mistake that the student's values fit, or None.
 
         Args:
-            x: the data sent.
+            expected: what `expect` gave: the components and eigenvalues of the
+                centred and of the uncentred data.
             got_components, got_ratios: what the student's `pca` returned.
-            eigenvalues: all eigenvalues of the centred data's scatter matrix.
         """
-        def ratios_are(expected):
-            return got_ratios.shape == expected.shape and np.allclose(got_ratios, expected,
-                                                                     rtol=1e-3, atol=1e-7)
+        def ratios_are(expected_ratios):
+            return got_ratios.shape == expected_ratios.shape and np.allclose(
+                got_ratios, expected_ratios, rtol=1e-3, atol=1e-7)
 
-        uncentred, _, raw = reference.pca(x, self.K, centre=False)
-        cosines = self.cosines(got_components, uncentred)
+        raw = expected["uncentred_eigenvalues"]
+        cosines = self.cosines(got_components, expected["uncentred_components"])
         if (cosines is not None and cosines[0] >= self.MIN_COSINE) or ratios_are(
                 raw[: self.K] / raw.sum()):
             return "pca_without_centring"
+        eigenvalues = expected["eigenvalues"]
         top = eigenvalues[: self.K]
         if ratios_are(top / top.sum()):
             return "pca_ratio_over_top_k"

@@ -6,6 +6,10 @@ from autograder import diagnosis
 from autograder.checks.registry import Outcome
 
 IMAGE_SHAPE = (28, 28, 1)
+# The upstream TODOs that may stand in (`autograder.worker.stand_ins`) when a check trains the
+# student's VAE or conditional VAE and they raise: Sampling, the two losses, add_kl_loss, call
+# and draw_prior.
+VAE_TRAINING_STAND_INS = ("3.2", "3.3", "3.4", "3.7", "3.8", "3.10")
 # Two outputs of a deterministic model count as the same below this largest difference.
 SAME = 1e-6
 

@@ -1,24 +1,48 @@
 """What checks may use in the trusted grading process besides the probe results."""
 
 import functools
+import importlib.util
 import zlib
 
 import numpy as np
 
 
 class GradingContext:
-    """Seeded randomness and reference data for the checks of one grading run.
+    """Seeded randomness, reference data and expected values for the checks of one grading run.
+
+    Expected values come from `autograder.reference`, computed live by each
+    check's `expect`, where the reference is installed (the course repository,
+    the graders' packages); elsewhere (the student bundle) from the values
+    recorded when it was built (`autograder.checks.expectations`).
 
     Args:
         seed: base seed; the same seed gives the same probes and the same scores.
+        recorded: an `expectations.Recorded`, or None to choose as above.
     """
 
-    def __init__(self, seed=0):
+    def __init__(self, seed=0, recorded=None):
         self.seed = seed
+        if recorded is None and importlib.util.find_spec("autograder.reference") is None:
+            from autograder.checks.expectations import Recorded
+
+            recorded = Recorded(seed)
+        self.recorded = recorded
 
     def rng(self, key):
         """A NumPy generator seeded from the base seed and `key` (e.g. a check id)."""
         return np.random.default_rng([self.seed, zlib.crc32(key.encode())])
+
+    def probes_of(self, check):
+        """The probes of `check`: its own, or, with recorded expectations, the recorded ones."""
+        if self.recorded is not None and hasattr(check, "expect"):
+            return self.recorded.probes(check)
+        return check.probes(self)
+
+    def expected(self, check, results):
+        """`check.expect` of the inputs of `results` (a dict name -> `ProbeResult`)."""
+        if self.recorded is not None:
+            return self.recorded.expected(check)
+        return check.expect({name: result.inputs for name, result in results.items()})
 
     @functools.cached_property
     def test_data(self):

@@ -10,12 +10,21 @@ after a short training run, is in `autograder.checks.after_due_date.cvae`.
 
 import numpy as np
 
-from autograder.checks.common import IMAGE_SHAPE, close, combine, mistake_feedback, training_seed
+from autograder.checks.common import (
+    IMAGE_SHAPE,
+    VAE_TRAINING_STAND_INS,
+    close,
+    combine,
+    mistake_feedback,
+    training_seed,
+)
 from autograder.checks.registry import Check, register, require
 from autograder.protocol import Probe
-from autograder.reference.vae import kl_divergence
 
 KEYS = ["kl_loss", "loss", "reconstruction_loss"]
+# Upstream pieces of Part 3 that may stand in when they raise (`autograder.worker.stand_ins`):
+# Sampling, kl_divergence, add_kl_loss and draw_prior.
+CVAE_STAND_INS = ("3.2", "3.3", "3.7", "3.10")
 
 
 @register("cvae.conditioning")
@@ -39,17 +48,18 @@ class Conditioning(Check):
             "sample_labels": sample_labels,
             "other_sample_labels": (sample_labels + rng.integers(1, 10, self.N)) % 10,
             "seed": 9,
-        })}
+        }, stand_ins=CVAE_STAND_INS)}
 
     def score(self, results, ctx):
         value = require(results, "conditioning")
         n, k = self.N, self.LATENT_DIM
         images = (n, *IMAGE_SHAPE)
         output_ok = tuple(value["output_shape"]) == images
-        kl = float(kl_divergence(value["z_mean"], value["z_log_var"]).mean())
+        kl = value["vae_weight"] * float(np.mean(np.float64(value["kl"])))
         loss_ok = np.isclose(value["loss_total"], kl, rtol=1e-3, atol=1e-7)
         parts = [(1, output_ok and loss_ok,
-                  f"model((x, labels)) of shape {images}, adding beta * mean KL = {kl:.5g}",
+                  f"model((x, labels)) of shape {images}, adding the KL term of its encoding as "
+                  f"your VAE does (beta * mean KL): {kl:.5g}",
                   f"shape {tuple(value['output_shape'])}, sum(model.losses) = "
                   f"{value['loss_total']:.5g}",
                   "call must encode (x, labels), add the KL with add_kl_loss, and decode "
@@ -100,7 +110,11 @@ class Conditioning(Check):
 
 @register("cvae.train_step")
 class TrainStep(Check):
-    """`fit(x, labels)` runs and reports exactly `loss`, `reconstruction_loss`, `kl_loss`."""
+    """`fit(x, labels)` runs and reports exactly `loss`, `reconstruction_loss`, `kl_loss`, finite.
+
+    That the loss is the reconstruction plus `sum(self.losses)` is the VAE's
+    `train_step` (TODO 3.9), graded by `vae.train_step`.
+    """
 
     IMAGES = 256
     EPOCHS = 2
@@ -110,7 +124,7 @@ class TrainStep(Check):
         return {"history": Probe("cvae.fit_history", {
             "images": self.IMAGES, "epochs": self.EPOCHS, "beta": self.BETA,
             "seed": training_seed(ctx, self.id),
-        }, time_limit=60.0)}
+        }, time_limit=60.0, stand_ins=VAE_TRAINING_STAND_INS)}
 
     def score(self, results, ctx):
         value = require(results, "history")
@@ -118,16 +132,7 @@ class TrainStep(Check):
         parts = [(1, keys == KEYS, f"fit's keys {KEYS}", f"{keys}",
                   "The CVAE must report the VAE's three losses.", None)]
         if set(KEYS) <= set(keys):
-            kl, loss, reconstruction = (np.float64(history[key]) for key in KEYS)
-            finite = all(np.all(np.isfinite(v)) for v in (kl, loss, reconstruction))
+            finite = all(np.all(np.isfinite(np.float64(history[key]))) for key in KEYS)
             parts.append((1, finite, "finite losses", "finite" if finite else "NaN or infinite",
                           "Training diverged: check the losses of Part 3.", None))
-            consistent = finite and close(loss, reconstruction + self.BETA * kl, rtol=1e-4,
-                                          atol=1e-3)
-            parts.append((1, consistent,
-                          f"loss = reconstruction_loss + beta * kl_loss (beta = {self.BETA:g})",
-                          f"loss {loss[-1]:.5g}, reconstruction {reconstruction[-1]:.5g}, "
-                          f"kl {kl[-1]:.5g}",
-                          "The CVAE's loss must be reconstruction + sum(self.losses), as in "
-                          "the VAE.", None))
         return combine(parts)

@@ -1,12 +1,13 @@
 """Checks of Part 1: the NumPy transposed convolution (`transposed_conv.py`).
 
-Expected values come from `autograder.reference.transposed_conv`, which
-computes Keras's `Conv2DTranspose` by zero insertion (a different algorithm
-than the one the handout asks for) and is validated against Keras by the
-tests. Its switches give the values of the classic mistakes (a flipped kernel, the
-`"same"` crop on the wrong side, the kernel's channel axes swapped, the
-`"valid"` length without `max(k, s)`), which the feedback names when the
-student's values match them.
+Expected values come from `autograder.reference.transposed_conv` (through
+each check's `expect`, see `GradingContext.expected`), which computes Keras's
+`Conv2DTranspose` by zero insertion (a different algorithm than the one the
+handout asks for) and is validated against Keras by the tests. Its switches
+give the values of the classic mistakes (a flipped kernel, the `"same"` crop
+on the wrong side, the kernel's channel axes swapped, the `"valid"` length
+without `max(k, s)`), which the feedback names when the student's values
+match them.
 """
 
 import ast
@@ -17,12 +18,15 @@ import numpy as np
 from autograder.checks.common import mistake_feedback
 from autograder.checks.registry import Check, Outcome, register, require
 from autograder.protocol import Probe
-from autograder.reference import transposed_conv as reference
 
 # Relative and absolute tolerance: the values are O(1) to O(10); a float32
 # implementation is accurate to about 1e-6 of them.
 TOLERANCE = 1e-4
 FRAMEWORKS = ("tensorflow", "keras", "tf_keras")
+PADDINGS = ("valid", "same")
+# The classic mistakes of the painting, as switches of `reference.conv_transpose`.
+OUTPUT_MISTAKES = {"conv_transpose_flipped_kernel": {"flip_kernel": True},
+                   "conv_transpose_same_crop_side": {"crop_more_at_start": True}}
 
 # The lecture's worked example (SPEC section 3): one channel, no bias.
 EXAMPLE_INPUT = np.array([[0.0, 1.0], [2.0, 3.0]]).reshape(1, 2, 2, 1)
@@ -61,10 +65,30 @@ def call_text(case):
     return f"conv2d_transpose({', '.join(arguments)})"
 
 
-def expected_output(case, **mistake):
-    """The reference output for `case`, or the output of a mistake's switch."""
-    return reference.conv_transpose(case["inputs"], case["kernel"], case["strides"],
-                                 case["padding"], case["output_padding"], **mistake)
+def expected_outputs(cases, mistakes=OUTPUT_MISTAKES):
+    """The reference outputs of `cases`, and per mistake of `mistakes` the outputs it gives.
+
+    Returns:
+        A dict `"right"` -> list of arrays, and mistake id -> list of arrays
+        (None for a case where the mistake cannot be told apart).
+    """
+    from autograder.reference import transposed_conv as reference
+
+    def output(case, **switch):
+        return reference.conv_transpose(case["inputs"], case["kernel"], case["strides"],
+                                        case["padding"], case["output_padding"], **switch)
+
+    outputs = {"right": [output(case) for case in cases]}
+    for mistake_id, switch in mistakes.items():
+        outputs[mistake_id] = [output(case, **switch) if applies(mistake_id, case) else None
+                               for case in cases]
+    return outputs
+
+
+def applies(mistake_id, case):
+    """Whether `mistake_id` gives its own values on `case` (swapped channels need C_in == C_out)."""
+    kernel_shape = np.shape(case["kernel"])
+    return mistake_id != "conv_transpose_channel_layout" or kernel_shape[2] == kernel_shape[3]
 
 
 def difference_text(got, error, expected):
@@ -93,7 +117,7 @@ class OutputLength(Check):
         return [
             [n, k, s, padding, output_padding]
             for n, k, s, padding in itertools.product(
-                range(1, 7), range(1, 6), range(1, 4), reference.PADDINGS
+                range(1, 7), range(1, 6), range(1, 4), PADDINGS
             )
             for output_padding in (None, *range(s))
         ]
@@ -101,22 +125,34 @@ class OutputLength(Check):
     def probes(self, ctx):
         return {"lengths": Probe("transposed_conv.output_lengths", {"configs": self.configs()})}
 
+    @staticmethod
+    def expect(inputs):
+        """Keras's length for every configuration, and the length without `max(k, s)`."""
+        from autograder.reference.transposed_conv import conv_transpose_length
+
+        configs = inputs["lengths"]["configs"]
+        return {"lengths": [conv_transpose_length(*config) for config in configs],
+                "without_max": [conv_transpose_length(*config, keep_stride_gaps=False)
+                                for config in configs]}
+
     def score(self, results, ctx):
         value = require(results, "lengths")
         configs = results["lengths"].inputs["configs"]
+        expected_values = ctx.expected(self, results)
         wrong = {group: [] for group in self.GROUPS}
-        for config, got, error in zip(configs, value["lengths"], value["errors"]):
-            expected = reference.conv_transpose_length(*config)
+        for config, got, error, expected, without_max in zip(
+                configs, value["lengths"], value["errors"], expected_values["lengths"],
+                expected_values["without_max"]):
             if got != expected:
                 group = (config[3], config[4] is not None)
-                wrong[group].append((config, got, error, expected))
+                wrong[group].append((config, got, error, expected, without_max))
         failed = [item for group in self.GROUPS for item in wrong[group]]
         fraction = sum(not wrong[group] for group in self.GROUPS) / len(self.GROUPS)
         expected = ("Keras's rule for 'valid' and 'same', with and without output_padding, "
                     f"on all {len(configs)} configurations")
         if not failed:
             return Outcome.passed(expected, f"all {len(configs)} lengths right")
-        examples = "; ".join(self.describe(*item) for item in failed[:3])
+        examples = "; ".join(self.describe(*item[:4]) for item in failed[:3])
         groups = ", ".join(
             f"{padding} {'with' if with_op else 'without'} output_padding: "
             f"{len(wrong[(padding, with_op)])} wrong"
@@ -141,14 +177,7 @@ class OutputLength(Check):
 
         Wrong lengths only where `output_padding` is given point at its rule.
         """
-        def fits(mistake_length):
-            return all(got == mistake_length(*config) for config, got, _, _ in failed)
-
-        def without_max(n, k, s, padding, output_padding):
-            return reference.conv_transpose_length(n, k, s, padding, output_padding,
-                                                keep_stride_gaps=False)
-
-        if fits(without_max):
+        if all(got == without_max for _, got, _, _, without_max in failed):
             return "conv_transpose_valid_length"
         if all(config[4] is not None for config, *_ in failed):
             return "conv_transpose_output_padding_length"
@@ -168,27 +197,31 @@ class WorkedExamples(Check):
         ]
 
     def probes(self, ctx):
-        return {"examples": Probe("transposed_conv.outputs", {"cases": self.cases()})}
+        return {"examples": Probe("transposed_conv.outputs", {"cases": self.cases()},
+                                  stand_ins=("1.1",))}
+
+    @staticmethod
+    def expect(inputs):
+        return expected_outputs(inputs["examples"]["cases"])
 
     def score(self, results, ctx):
         value = require(results, "examples")
+        outputs = ctx.expected(self, results)
         rows, wrong = [], []
-        cases = results["examples"].inputs["cases"]
-        for (title, _, _), case, got, error in zip(EXAMPLES, cases, value["outputs"],
-                                                  value["errors"]):
-            expected = expected_output(case)
+        for index, ((title, _, _), got, error) in enumerate(zip(EXAMPLES, value["outputs"],
+                                                                value["errors"])):
+            expected = outputs["right"][index]
             if matches(got, expected):
                 continue
             shown = f"raised {error}" if error else grid(np.asarray(got).squeeze())
             rows.append((f"{title}: {grid(expected[0, :, :, 0])}", f"{title}: {shown}"))
-            wrong.append((case, got))
+            wrong.append((index, got))
         fraction = 1 - len(wrong) / len(EXAMPLES)
         if not wrong:
             return Outcome.passed("the three worked examples", "all three right")
         expected_text, got_text = ("; ".join(texts) for texts in zip(*rows))
-        for mistake_id, switch in (("conv_transpose_flipped_kernel", {"flip_kernel": True}),
-                                   ("conv_transpose_same_crop_side", {"crop_more_at_start": True})):
-            if all(matches(got, expected_output(case, **switch)) for case, got in wrong):
+        for mistake_id in OUTPUT_MISTAKES:
+            if all(matches(got, outputs[mistake_id][index]) for index, got in wrong):
                 return Outcome(fraction, expected_text, got_text, mistake_feedback(mistake_id),
                                mistake_id)
         return Outcome(fraction, expected_text, got_text,
@@ -210,6 +243,8 @@ class KerasEquivalence(Check):
 
     def cases(self, ctx):
         """`COUNT` seeded random cases; every third has as many output as input channels."""
+        from autograder.reference.transposed_conv import keras_accepts
+
         rng = ctx.rng(self.id)
         cases = []
         while len(cases) < self.COUNT:
@@ -222,10 +257,10 @@ class KerasEquivalence(Check):
                 output_padding = tuple(int(rng.integers(0, s)) for s in strides)
                 if not stride_pair:
                     output_padding = (output_padding[0], output_padding[0])
-            padding = str(rng.choice(reference.PADDINGS))
+            padding = str(rng.choice(PADDINGS))
             size = rng.integers(1, 6, size=2)
             kernel_size = rng.integers(1, 5, size=2)
-            if not all(reference.keras_accepts(int(n), int(k), s, padding, op)
+            if not all(keras_accepts(int(n), int(k), s, padding, op)
                        for n, k, s, op in zip(size, kernel_size, strides,
                                               output_padding or (None, None))):
                 continue
@@ -245,52 +280,55 @@ class KerasEquivalence(Check):
     def probes(self, ctx):
         return {"random": Probe("transposed_conv.outputs", {"cases": self.cases(ctx)})}
 
+    @staticmethod
+    def expect(inputs):
+        return expected_outputs(inputs["random"]["cases"],
+                                {**OUTPUT_MISTAKES,
+                                 "conv_transpose_channel_layout": {"swap_channel_axes": True}})
+
     def score(self, results, ctx):
         value = require(results, "random")
         cases = results["random"].inputs["cases"]
+        outputs = ctx.expected(self, results)
         wrong = []
-        for case, got, error in zip(cases, value["outputs"], value["errors"]):
-            expected = expected_output(case)
+        for index, (case, got, error) in enumerate(zip(cases, value["outputs"], value["errors"])):
+            expected = outputs["right"][index]
             if not matches(got, expected):
-                wrong.append((case, got, error, expected))
+                wrong.append((index, case, got, error, expected))
         expected_text = (f"all {len(cases)} outputs equal to Keras's Conv2DTranspose "
                          f"(tolerance {TOLERANCE:g})")
         if not wrong:
             return Outcome.passed(expected_text, f"all {len(cases)} right")
         fraction = 1 - len(wrong) / len(cases)
-        case, got, error, expected = wrong[0]
+        _, case, got, error, expected = wrong[0]
         got_text = (f"{len(wrong)} of {len(cases)} wrong; first: {call_text(case)}: "
                     f"{difference_text(got, error, expected)}")
-        mistake_id = self.diagnose(wrong)
+        mistake_id = self.diagnose(wrong, outputs)
         if mistake_id:
             return Outcome(fraction, expected_text, got_text, mistake_feedback(mistake_id),
                            mistake_id)
         shapes_wrong = any(error is None and np.shape(got) != expected.shape
-                           for _, got, error, expected in wrong)
+                           for _, _, got, error, expected in wrong)
         hint = (" Some output shapes are wrong: check conv_transpose_output_length and how the "
                 "painted array is cut or extended." if shapes_wrong else "")
         return Outcome(fraction, expected_text, got_text,
                        "Some configurations differ from Keras." + hint)
 
     @staticmethod
-    def diagnose(wrong):
+    def diagnose(wrong, outputs):
         """The mistake that explains every wrong case, or None.
 
         A swapped channel layout can only be recognised where `C_in == C_out`;
         elsewhere it raises, or broadcasts into wrong values where a channel
         count is 1, so any wrong result there is consistent with it.
         """
-        def fits(switch):
-            return all(matches(got, expected_output(case, **switch)) for case, got, _, _ in wrong)
-
-        for mistake_id, switch in (("conv_transpose_flipped_kernel", {"flip_kernel": True}),
-                                   ("conv_transpose_same_crop_side", {"crop_more_at_start": True})):
-            if fits(switch):
+        for mistake_id in OUTPUT_MISTAKES:
+            if all(matches(got, outputs[mistake_id][index]) for index, _, got, _, _ in wrong):
                 return mistake_id
-        square = [(case, got) for case, got, _, _ in wrong
-                  if case["kernel"].shape[2] == case["kernel"].shape[3]]
-        if square and all(matches(got, expected_output(case, swap_channel_axes=True))
-                          for case, got in square):
+        square = [(index, got) for index, case, got, _, _ in wrong
+                  if applies("conv_transpose_channel_layout", case)]
+        if square and all(matches(got, outputs["conv_transpose_channel_layout"][index])
+                          for index, got in square):
             return "conv_transpose_channel_layout"
         return None
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from assignment.implementation import SOLUTION_DIR, STENCIL_DIR
 from autograder.stencil import MarkerError, build_stencil
+from autograder.worker.signatures import STENCIL_API
 
 FIX = "run python -m autograder build-stencil"
 
@@ -34,8 +35,15 @@ def _shown(path):
         return path
 
 
+def _is_course_solution(args):
+    """Whether `--solution` is the course's solution, whose signatures the grader keeps."""
+    return Path(args.solution).resolve() == SOLUTION_DIR.resolve()
+
+
 def _problem(name, args):
     """Why the stencil file ``name`` differs from the generated one."""
+    if name == STENCIL_API.name:
+        return "is out of date"
     if not (args.solution / name).is_file():
         return "has no solution counterpart"
     if not (args.stencil / name).is_file():
@@ -46,7 +54,8 @@ def _problem(name, args):
 def run(args):
     """Build (or with ``--check`` verify) the stencil; return the exit status."""
     try:
-        changed = build_stencil(args.solution, args.stencil, check=args.check)
+        changed = build_stencil(args.solution, args.stencil, check=args.check,
+                                api_path=STENCIL_API if _is_course_solution(args) else None)
     except (MarkerError, OSError) as error:
         print(error, file=sys.stderr)
         return 2
@@ -54,10 +63,10 @@ def run(args):
         print(f"{_shown(args.stencil)}/ is up to date")
         return 0
     for name in changed:
-        target = _shown(args.stencil / name)
+        target = _shown(STENCIL_API if name == STENCIL_API.name else args.stencil / name)
         if args.check:
             print(f"{target} {_problem(name, args)}: {FIX}", file=sys.stderr)
-        elif (args.solution / name).is_file():
+        elif (args.solution / name).is_file() or name == STENCIL_API.name:
             print(f"wrote {target}")
         else:
             print(f"removed {target} (no solution counterpart)")

@@ -17,8 +17,11 @@ import sys
 from pathlib import Path
 from autograder.commands import outside_course_repository
 
-# The checks graded after the due date, and the evaluation metrics only they use.
-STAFF_ONLY = ("autograder/checks/after_due_date", "autograder/metrics")
+# Staff-only code: the checks graded after the due date and the evaluation metrics only they
+# use; the reference values and the stand-ins for broken pieces, which are answers to TODOs
+# (the bundle's visible checks read recorded expectations instead).
+STAFF_ONLY = ("autograder/checks/after_due_date", "autograder/metrics", "autograder/reference",
+              "autograder/worker/stand_ins.py")
 
 README = """\
 # Autoencoders & VAEs in Keras 3: your assignment
@@ -88,10 +91,30 @@ def student_bundle(rubric):
     bundle.copy("assignment/HANDOUT.md")
     bundle.copy_tree("assignment", exclude=("assignment/solution",))
     bundle.copy_tree("autograder", exclude=STAFF_ONLY)
+    bundle.copy("autograder/worker/stencil_api.json")
+    visible = {check.id for part in rubric for check in part.checks
+               if check.visibility == VISIBLE}
+    for path, content in recorded_expectations(visible).items():
+        bundle.add(path, content)
     bundle.copy("data/fashion_mnist_sample.npz")
     bundle.copy("data/README.md")
-    return bundle, {check.id for part in rubric for check in part.checks
-                    if check.visibility == VISIBLE}
+    return bundle, visible
+
+
+def recorded_expectations(visible):
+    """The files of the visible checks' expectations, recorded with seed 0: path -> bytes."""
+    import tempfile
+
+    import autograder.checks  # noqa: F401  (registers the checks)
+    from autograder.checks import expectations
+    from autograder.checks.context import GradingContext
+    from autograder.checks.registry import CHECKS
+
+    with tempfile.TemporaryDirectory() as directory:
+        data = expectations.record([CHECKS[check_id] for check_id in sorted(visible)],
+                                   GradingContext(0))
+        return {f"autograder/checks/{path.name}": path.read_bytes()
+                for path in expectations.save(directory, data)}
 
 
 def problems(bundle, visible):
@@ -99,7 +122,7 @@ def problems(bundle, visible):
     from autograder.bundle import missing_imports, registered_checks, solution_leaks
 
     registered = registered_checks(bundle)
-    return (solution_leaks(bundle) + missing_imports(bundle)
+    return (solution_leaks(bundle) + missing_imports(bundle, left_out=STAFF_ONLY)
             + [f"the bundle holds the hidden check {check_id}"
                for check_id in sorted(registered - visible)]
             + [f"the bundle lacks the visible check {check_id}"
@@ -111,13 +134,14 @@ def run(args):
     from assignment.implementation import SOLUTION_DIR, STENCIL_DIR
     from autograder.rubric import RUBRIC
     from autograder.stencil import build_stencil
+    from autograder.worker.signatures import STENCIL_API
 
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
         print(f"release: {args.out} exists and is not an empty folder.", file=sys.stderr)
         return 2
     if outside_course_repository("release"):
         return 1
-    if build_stencil(SOLUTION_DIR, STENCIL_DIR, check=True):
+    if build_stencil(SOLUTION_DIR, STENCIL_DIR, check=True, api_path=STENCIL_API):
         print("release: stencil/ is out of date: run python -m autograder build-stencil.",
               file=sys.stderr)
         return 1

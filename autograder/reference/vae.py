@@ -9,9 +9,6 @@ import numpy as np
 
 # Keras's binary cross-entropy clips probabilities to [EPSILON, 1 - EPSILON].
 EPSILON = 1e-7
-# The KL mistakes that `kl_variants` computes, in the order they are recognised.
-KL_MISTAKES = ("vae_kl_log_sigma", "vae_kl_missing_half", "vae_kl_mean_over_latent",
-               "vae_kl_sign_error")
 
 
 def kl_divergence(z_mean, z_log_var):
@@ -72,3 +69,9 @@ def reconstruction_variants(x, x_hat):
         "vae_reconstruction_averaged_over_pixels": expected / np.prod(np.shape(x)[1:]),
         "vae_reconstruction_arguments_swapped": reconstruction_loss(x_hat, x),
     }
+
+
+def straight_line(z_start, z_end, steps):
+    """`steps` points from `z_start` to `z_end`, evenly spaced, both ends included: `(steps, k)`."""
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    return (1.0 - t) * np.float64(z_start) + t * np.float64(z_end)

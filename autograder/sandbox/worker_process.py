@@ -72,6 +72,8 @@ class Sandbox:
         starts: how many workers were started.
         peak_memory_mb: the largest memory reading of the worker trees.
         output: what the workers printed (head and tail; `output.text()`).
+        drift: the student's signatures that differ from the stencil's, as the
+            worker reported them: name -> (stencil's, student's parameters).
     """
 
     def __init__(self, submission, modules, probe_module, *, time_limit, memory_limit_mb,
@@ -90,6 +92,7 @@ class Sandbox:
         self.starts = 0
         self.peak_memory_mb = 0.0
         self.output = BoundedOutput(8192)
+        self.drift = {}
         self._fatal = None
         self._process = None
 
@@ -169,7 +172,12 @@ class Sandbox:
         except _Failure as failure:
             event = {"error": f"While importing your modules: {failure}"}
         self.used += time.monotonic() - started
-        if event.get("event") != protocol.READY:
+        if event.get("event") == protocol.READY:
+            try:
+                self.drift = protocol.drift_of(event)
+            except protocol.ProtocolError:
+                self.drift = {}
+        else:
             try:
                 self._fatal = ProbeResult.from_plain({**event, "value": None}, MAX_ERROR_LENGTH)
             except protocol.ProtocolError:
@@ -269,6 +277,10 @@ class Sandbox:
             exited = self._exited()
             for event in self._events():
                 if awaited(event):
+                    # One reading at every awaited event, so that even a probe shorter than
+                    # `poll_interval` has its memory measured.
+                    self.peak_memory_mb = max(self.peak_memory_mb,
+                                              self._tree.memory_mb(full_scan=False))
                     return event
             if exited:
                 raise _Failure(self._exit_message())

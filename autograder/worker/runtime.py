@@ -18,6 +18,7 @@ is stays in the grading process. It speaks `autograder.protocol`:
    request, writes its `ProbeResult` to WORKDIR atomically, and reports `DONE`.
 """
 
+import contextlib
 import faulthandler
 import importlib
 import json
@@ -29,6 +30,14 @@ from pathlib import Path
 from assignment.student_errors import describe_exception, exception_text
 from autograder import protocol
 from autograder.protocol import ProbeResult
+from autograder.worker import signatures
+
+try:
+    from autograder.worker.stand_ins import standing_in
+except ImportError:  # the student bundle has no stand-ins: their formulas are answers
+    @contextlib.contextmanager
+    def standing_in(impl, todo_ids, student_dir):
+        yield {}
 
 _PR_SET_NO_NEW_PRIVS = 38
 
@@ -111,7 +120,7 @@ class Worker:
             message, todo = describe_exception(error, self.submission)
             self.send(protocol.LOAD_FAILED, **ProbeResult(error=message, todo=todo).to_plain())
             return False
-        self.send(protocol.READY)
+        self.send(protocol.READY, drift=signatures.drift(self.impl))
         return True
 
     def run_probe(self, index):
@@ -122,22 +131,29 @@ class Worker:
             result = ProbeResult(error=f"unknown probe function {request['function']!r}",
                                  internal=True)
         else:
-            seed_everything(request["seed"])
             result = self.call(function, request)
         protocol.save_result(self.workdir, index, result)
         self.send(protocol.DONE, index=index)
 
     def call(self, function, request):
-        """The `ProbeResult` of `function(impl, **kwargs)`."""
+        """The `ProbeResult` of `function(impl, **kwargs)`, seeded, with its stand-ins in place.
+
+        The stand-ins are tested before the seed is set, so that testing them
+        draws nothing from the generators the probe uses.
+        """
+        stand_ins = {}
         try:
-            value = function(self.impl, **request["kwargs"])
+            with standing_in(self.impl, request.get("stand_ins", ()), self.submission) as used:
+                stand_ins = used
+                seed_everything(request["seed"])
+                value = function(self.impl, **request["kwargs"])
         except BaseException as error:  # noqa: BLE001
             message, todo = describe_exception(error, self.submission)
-            return ProbeResult(error=message, todo=todo)
+            return ProbeResult(error=message, todo=todo, stand_ins=stand_ins)
         if not isinstance(value, dict):
             return ProbeResult(internal=True, error=(
                 f"probe {request['function']!r} returned a {type(value).__name__}, not a dict"))
-        return ProbeResult(value=value)
+        return ProbeResult(value=value, stand_ins=stand_ins)
 
     def serve(self):
         """Runs the probes the command pipe asks for, until it closes."""

@@ -10,7 +10,11 @@ from autograder.reference import pca as reference
 
 @register("autoencoders.linear_subspace")
 class LinearSubspace(Check):
-    """A trained `LinearAutoencoder` spans the top-k PCA subspace of its training data.
+    """A trained `LinearAutoencoder` spans the top-k PCA subspace that the student's `pca` finds.
+
+    The lecture's claim, on the student's own code: the subspace of the
+    trained linear autoencoder (given code) against the top-k components of
+    the training images by the student's `pca` (TODO 2.6).
 
     Implementation-agnostic: a linear autoencoder maps `x` to
     `W_d (W_e x + b_e) + b_d`, so its reconstructions of many images, centred,
@@ -22,6 +26,9 @@ class LinearSubspace(Check):
     """
 
     LATENT_DIM, EPOCHS, BATCH_SIZE, TEST_COUNT = 2, 6, 32, 300
+    # The student's pca runs on the first PCA_IMAGES training images: a correct pca that takes
+    # the full SVD (an N x N matrix U) stays fast and small there (1,500 x 1,500).
+    PCA_IMAGES = 1500
     # Singular value k+1 of the centred reconstructions, relative to the first,
     # above which they span more than k dimensions (float32 round-off gives 5e-7 to
     # 6e-7 in the calibration runs below).
@@ -31,11 +38,11 @@ class LinearSubspace(Check):
     # `load_dataset(sample=True)`), so a short training run finds the subspace
     # reliably; with k = 4 (the 4th and 5th differ by 28 %), 10 epochs still left
     # a 39.7 degree angle at grading seed 2.
-    # Measured over grading seeds 0-5 (`python -m tests.fixtures.calibrate
-    # autoencoders.linear_subspace --seeds 6 assignment/solution
-    # tests/fixtures/alt_impl`): largest angle 4.6-5.9 degrees for both (their
-    # Dense layers are initialised alike). Full marks up to 15 degrees, about 2.5x
-    # that; none from 45 (a random plane is at nearly 90).
+    # Measured over grading seeds 0-4 (`python -m tests.fixtures.calibrate
+    # autoencoders.linear_subspace --seeds 5 assignment/solution tests/fixtures/alt_impl
+    # tests/fixtures/handout_impl`): largest angle 4.7-5.5 degrees for all three (the
+    # linear autoencoder is given code, and their pca functions agree). Full marks up to
+    # 15 degrees, about 2.7x that; none from 45 (a random plane is at nearly 90).
     PASS_ANGLE, FAIL_ANGLE = 15.0, 45.0
 
     def probes(self, ctx):
@@ -43,7 +50,9 @@ class LinearSubspace(Check):
             "name": "linear-ae", "latent_dim": self.LATENT_DIM, "epochs": self.EPOCHS,
             "batch_size": self.BATCH_SIZE,
             "seed": training_seed(ctx, self.id),
-            "test_count": self.TEST_COUNT}, time_limit=90)}
+            "test_count": self.TEST_COUNT}, time_limit=90),
+            "pca": Probe("autoencoders.pca", {"x": ctx.train_data[0][: self.PCA_IMAGES],
+                                              "k": self.LATENT_DIM}, time_limit=60)}
 
     def score(self, results, ctx):
         value = require(results, "train")
@@ -57,7 +66,12 @@ class LinearSubspace(Check):
         centred = reconstructions.astype(np.float64) - reconstructions.mean(axis=0)
         _, singular_values, directions = np.linalg.svd(centred, full_matrices=False)
         rank_excess = singular_values[k] / singular_values[0]
-        angles = reference.principal_angles(directions[:k], self.pca_directions(ctx))
+        components = np.float64(require(results, "pca")["components"])
+        if components.shape != (k, reconstructions.shape[1]) or not np.all(np.isfinite(components)):
+            return Outcome.failed(expected, f"your pca returned components of shape "
+                                            f"{components.shape}",
+                                  "pca(x, k) must return the top-k principal directions as rows.")
+        angles = reference.principal_angles(directions[:k], components)
         got = (f"principal angles {', '.join(f'{a:.1f}°' for a in angles)}; "
                f"singular value {k + 1} / singular value 1 of the centred reconstructions: "
                f"{rank_excess:.2g}")
@@ -71,7 +85,3 @@ class LinearSubspace(Check):
             "After training, the decoder's subspace is far from the PCA subspace: check that "
             "LinearAutoencoder is trained with the mean squared error and has no activation.")
         return Outcome(fraction, expected, got, feedback)
-
-    def pca_directions(self, ctx):
-        components, _, _ = reference.pca(ctx.train_data[0], self.LATENT_DIM)
-        return components

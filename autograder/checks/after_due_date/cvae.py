@@ -8,7 +8,7 @@ from autograder.checks.after_due_date.sample_quality import (
     posterior_negative_elbo,
     quality_inputs,
 )
-from autograder.checks.common import credit, training_seed
+from autograder.checks.common import VAE_TRAINING_STAND_INS, credit, training_seed
 from autograder.checks.registry import Check, Outcome, register, require
 from autograder.protocol import Probe
 
@@ -25,8 +25,12 @@ class ConditionalAccuracy(Check):
     samples' Fréchet distance and the test negative ELBO of `log p(x | y)` go
     to the leaderboard.
 
-    The reference solution, graded with `--seed 0` to `4`, measured 50.0 %, 49.8 %,
-    51.1 %, 49.2 % and 53.7 %; `ACCURACY_PASS` leaves a margin of one class in ten.
+    Measured over grading seeds 0-4 on three correct implementations
+    (`python -m tests.fixtures.calibrate cvae.conditional_accuracy --seeds 5
+    assignment/solution tests/fixtures/alt_impl tests/fixtures/handout_impl`):
+    49.3-53.7 % for the reference solution, 46.3-50.0 % for the alternative
+    implementation, 46.0-49.3 % for the one written from the handout;
+    `ACCURACY_PASS` leaves 6 points below the worst of them.
     The reference with a decoder that ignores the label (the mutant
     `cvae_decoder_ignores_label`) measured 10.3 % (seed 0), chance level, below
     `ACCURACY_FAIL`.
@@ -47,14 +51,14 @@ class ConditionalAccuracy(Check):
             "sample_seed": training_seed(ctx, self.id) + 1,
             "seed": training_seed(ctx, self.id),
             "x_eval": x_eval, "y_eval": y_eval, "eps": eps,
-        }, time_limit=150.0)}
+        }, time_limit=150.0, stand_ins=VAE_TRAINING_STAND_INS)}
 
     def score(self, results, ctx):
         value = require(results, "quality")
         kwargs = results["quality"].inputs
         problem = check_samples(value["samples"], len(kwargs["labels"]))
         if problem:
-            return Outcome.failed(f"{len(kwargs['labels'])} images in [0, 1]", problem,
+            return Outcome.failed(f"{len(kwargs['labels'])} finite images", problem,
                                   "sample(labels) must return one decoded image per label.")
         metrics = measure_samples(value["samples"], labels=kwargs["labels"])
         accuracy = metrics["conditional_accuracy"]
@@ -67,8 +71,10 @@ class ConditionalAccuracy(Check):
             got=f"conditional accuracy {accuracy:.1%}, Fréchet distance {metrics['fd']:.1f}, "
                 f"negative ELBO {nelbo:.1f} nats (after {self.EPOCHS} epochs)",
             feedback="The samples show the requested classes." if fraction == 1.0 else (
-                "Too few samples are recognised as the class they were generated for: check "
-                "that decode and sample pass the labels to the decoder."),
+                "After the same short training as the correct implementations, fewer samples "
+                "are recognised as the class they were generated for than with any of them. "
+                "The visible check of the labels shows whether they reach the encoder, the "
+                "decoder and sample."),
             leaderboard={"CVAE conditional accuracy": (accuracy, "desc"),
                          "CVAE Fréchet distance": (metrics["fd"], "asc"),
                          "CVAE test negative ELBO (nats)": (nelbo, "asc")},

@@ -16,25 +16,29 @@ class Training(Check):
     of the sample and the share of the codebook that they use. Each is worth
     half, linear between a pass and a fail line.
 
-    The reference solution, graded with `--seed 0` to `4`, measured a test MSE
-    of 0.0265, 0.0265, 0.0243, 0.0255 and 0.0262 (`MSE_PASS` leaves 13 %
-    above the worst; predicting the mean training image gives 0.0865) and a
-    codebook usage of 22 %, 55 %, 47 %, 30 % and 45 % (`USAGE_PASS`, 10 of 64
-    codewords, leaves 4 of the 14 of the worst; a codebook collapsed to 3
-    codewords or fewer gets no credit for usage).
+    Measured over grading seeds 0-4 on three correct implementations
+    (`python -m tests.fixtures.calibrate vqvae.training --seeds 5
+    assignment/solution tests/fixtures/alt_impl tests/fixtures/handout_impl`):
+    test MSE 0.0243-0.0265 for the reference solution, 0.0238-0.0260 for the
+    alternative implementation, 0.0277-0.0293 for the one written from the
+    handout (whose losses are the squared norm per vector, 16 times the
+    reference's); `MSE_PASS` leaves 23 % above the worst of them (predicting
+    the mean training image gives 0.0865). Codebook usage 22-55 %, 44-62 % and
+    33-48 %: `USAGE_PASS`, 10 of 64 codewords, leaves 4 of the 14 of the worst;
+    a codebook collapsed to 3 codewords or fewer gets no credit for usage.
     """
 
     IMAGES = 3000
     EPOCHS = 3
     NUM_EMBEDDINGS = 64
-    MSE_PASS, MSE_FAIL = 0.03, 0.06
+    MSE_PASS, MSE_FAIL = 0.036, 0.06
     USAGE_PASS, USAGE_FAIL = 10 / 64, 3 / 64
 
     def probes(self, ctx):
         return {"training": Probe("vqvae.training", {
             "images": self.IMAGES, "epochs": self.EPOCHS,
             "seed": training_seed(ctx, self.id),
-        }, time_limit=120.0)}
+        }, time_limit=120.0, stand_ins=("5.1",))}
 
     def score(self, results, ctx):
         value = require(results, "training")
@@ -47,7 +51,10 @@ class Training(Check):
                      f"usage >= {self.USAGE_PASS:.0%} (none below {self.USAGE_FAIL:.0%})",
             got=f"test MSE {mse:.4f}, codebook usage {usage:.0%} (after {self.EPOCHS} epochs)",
             feedback="The VQ-VAE reconstructs well and uses its codebook." if fraction == 1.0
-            else "Check the codebook and commitment losses and the straight-through gradient.",
+            else ("After the same short training as the correct implementations, the test "
+                  "error is higher, or fewer codewords are in use, than with any of them. The "
+                  "visible checks of the quantizer show whether its search, losses or "
+                  "gradients are the cause."),
             leaderboard={"VQ-VAE test MSE": (mse, "asc"),
                          "VQ-VAE codebook usage": (usage, "desc")},
         )

@@ -19,13 +19,31 @@ def labels_tensor(labels):
     return tensor(labels, "int64")
 
 
+def kl_weight_of_vae(impl, x, latent_dim, seed):
+    """`sum(model.losses) / mean(kl_divergence(encode(x)))` for the student's plain `VAE` (beta 1).
+
+    The conditional VAE adds its KL term the way the VAE of Part 3 does; this
+    measures that way (1 when it adds the batch mean, the batch size when it
+    adds the sum, ...), so that Part 4 is graded against it, not against
+    Part 3's formula.
+    """
+    vae = impl.vae.VAE(latent_dim=latent_dim, beta=1.0, seed=seed)
+    vae(x)
+    kl = float(np.mean(as_array(impl.vae.kl_divergence(*vae.encode(x)), "kl_divergence")))
+    added = added_losses(vae)["loss_total"]
+    return added / kl if abs(kl) > 1e-12 else 1.0
+
+
 @probe("cvae.conditioning")
 def conditioning(impl, x, labels, other_labels, z, sample_labels, other_sample_labels, seed):
     """Runs a fresh `ConditionalVAE` with two sets of labels for the same inputs.
 
     Returns:
         `output_shape` of `model((x, labels))` and what it added to
-        `model.losses` (see `added_losses`); `z_mean`, `z_log_var` and
+        `model.losses` (see `added_losses`); `kl`: the student's
+        `kl_divergence` of its encoding; `vae_weight`: what the student's
+        `VAE` adds per unit of mean KL (see `kl_weight_of_vae`); `z_mean`,
+        `z_log_var` and
         `other_z_mean`, `other_z_log_var` from `encode((x, labels))` and
         `encode((x, other_labels))`; `decoded`, `other_decoded` from
         `decode((z, labels))` and `decode((z, other_labels))`; `sampled`,
@@ -37,6 +55,8 @@ def conditioning(impl, x, labels, other_labels, z, sample_labels, other_sample_l
     x, labels, other_labels = tensor(x), labels_tensor(labels), labels_tensor(other_labels)
     output = as_array(model((x, labels)), "ConditionalVAE.call")
     result = {"output_shape": list(output.shape), **added_losses(model)}
+    result["kl"] = as_array(impl.vae.kl_divergence(*model.encode((x, labels))), "kl_divergence")
+    result["vae_weight"] = kl_weight_of_vae(impl, x, z.shape[-1], seed)
     for prefix, y in (("", labels), ("other_", other_labels)):
         z_mean, z_log_var = as_pair(model.encode((x, y)), "ConditionalVAE.encode((x, labels))")
         result[f"{prefix}z_mean"], result[f"{prefix}z_log_var"] = z_mean, z_log_var

@@ -89,9 +89,23 @@ def outputs(impl, cases):
     return {"outputs": results, "errors": errors}
 
 
+def _raise_if_not_done(function, *args):
+    """Calls `function(*args)`; re-raises only `NotImplementedError` (a TODO not done yet)."""
+    try:
+        function(*args)
+    except NotImplementedError:
+        raise
+    except Exception:  # noqa: BLE001  (a wrong answer is graded by the other checks)
+        pass
+
+
 @probe("transposed_conv.imports")
 def imports(impl):
-    """What `transposed_conv.py` imports.
+    """What `transposed_conv.py` imports, once its two functions are written.
+
+    Both functions are called once first (any values, any error but a TODO's
+    `NotImplementedError`), so that what they import when they run counts too
+    and an unfinished file is not graded as NumPy-only.
 
     Returns:
         `source`: the text of the student's file (parsed, never run, by the
@@ -99,7 +113,10 @@ def imports(impl):
         loaded after this module, i.e. by the student's code;
         `loaded_before`: those already loaded before it.
     """
-    with open(impl.transposed_conv.__file__, encoding="utf-8") as file:
+    module = impl.transposed_conv
+    _raise_if_not_done(module.conv_transpose_output_length, 2, 2, 1, "valid", None)
+    _raise_if_not_done(module.conv2d_transpose, np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)))
+    with open(module.__file__, encoding="utf-8") as file:
         source = file.read()
     imported = set(sys.modules) - _LOADED_BEFORE_STUDENT
     return {

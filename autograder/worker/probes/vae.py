@@ -117,15 +117,38 @@ def vae_added_losses(impl, x, latent_dim, beta, seed):
     """Calls `VAE(latent_dim, beta, seed)(x)` and reads `model.losses`.
 
     Returns:
-        `loss_count`, `loss_shapes`, `loss_total` (see `added_losses`),
-        `output_shape`, and `z_mean`, `z_log_var` from `model.encode(x)`.
+        `loss_count`, `loss_shapes`, `loss_total` (see `added_losses`) of
+        the first call, `output_shape`, `calls_differ`: whether a second call
+        decoded other images (it samples z), `z_mean`, `z_log_var` from
+        `model.encode(x)`, and `kl`: the student's `kl_divergence` of them.
     """
     keras.utils.set_random_seed(seed)
     model = impl.vae.VAE(latent_dim=latent_dim, beta=beta, seed=seed)
     output = as_array(model(tensor(x)), "VAE.call")
     result = added_losses(model)
+    again = as_array(model(tensor(x)), "VAE.call")
     z_mean, z_log_var = as_pair(model.encode(tensor(x)), "VAE.encode(x)")
-    return {**result, "output_shape": list(output.shape), "z_mean": z_mean, "z_log_var": z_log_var}
+    kl = as_array(impl.vae.kl_divergence(tensor(z_mean), tensor(z_log_var)), "kl_divergence")
+    return {**result, "output_shape": list(output.shape), "z_mean": z_mean, "z_log_var": z_log_var,
+            "kl": kl, "calls_differ": bool(output.shape != again.shape
+                                           or not np.array_equal(output, again))}
+
+
+@probe("vae.evaluated_kl")
+def evaluated_kl(impl, x, latent_dim, beta, seed):
+    """`evaluate(x)` of a fresh `VAE(latent_dim, beta, seed)`: what it reports as `kl_loss`.
+
+    Returns:
+        `metrics`: the dict `evaluate` returns (one batch), and `kl`: the
+        student's `kl_divergence` of `encode(x)`, whose mean `kl_loss` must be.
+    """
+    keras.utils.set_random_seed(seed)
+    model = impl.vae.VAE(latent_dim=latent_dim, beta=beta, seed=seed)
+    model.compile()
+    metrics = model.evaluate(tensor(x), batch_size=len(x), verbose=0, return_dict=True)
+    z_mean, z_log_var = as_pair(model.encode(tensor(x)), "VAE.encode(x)")
+    kl = as_array(impl.vae.kl_divergence(tensor(z_mean), tensor(z_log_var)), "kl_divergence")
+    return {"metrics": {key: float(value) for key, value in metrics.items()}, "kl": kl}
 
 
 def with_penalty(model_class, penalty):
@@ -161,28 +184,28 @@ def train_step(impl, x, beta, penalty, seed):
     """One `fit` step on one batch of a `VAE` whose `call` adds a known extra loss.
 
     The model (see `with_penalty`) is built and compiled with Adam, then fit
-    for one epoch of one batch. `z_mean`, `z_log_var` are `encode(x)` before
-    the step, the parameters at which `fit` reports its losses.
+    for one epoch of one batch. `losses_total` is `sum(model.losses)` after
+    `model(x)` before the step (the student's own KL term plus the extra
+    loss), the parameters at which `fit` reports its losses.
 
     Returns:
-        `history_keys`, `history` values per key (one epoch), `z_mean`,
-        `z_log_var`, `probe_weight_after` (1 before), `variable_names` and
+        `history_keys`, `history` values per key (one epoch), `losses_total`,
+        `probe_weight_after` (1 before), `variable_names` and
         `variable_changed` for the student's own trainable weights.
     """
     keras.utils.set_random_seed(seed)
     model = with_penalty(impl.vae.VAE, penalty)(latent_dim=2, beta=beta, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     x = tensor(x)
-    model(x[:1])
-    z_mean, z_log_var = as_pair(model.encode(x), "VAE.encode(x)")
+    model(x)
+    losses_total = added_losses(model)["loss_total"]
     weights = [v for v in model.trainable_weights if v is not model.probe_weight]
     before = [np.array(v.numpy()) for v in weights]
     history = model.fit(x, epochs=1, batch_size=len(x), shuffle=False, verbose=0).history
     return {
         "history_keys": sorted(history),
         "history": {key: float(values[-1]) for key, values in history.items()},
-        "z_mean": z_mean,
-        "z_log_var": z_log_var,
+        "losses_total": losses_total,
         "probe_weight_after": float(model.probe_weight.numpy()),
         "variable_names": [v.path for v in weights],
         "variable_changed": [
@@ -203,14 +226,40 @@ def loss_history(impl, images, epochs, seed):
     return {"loss": np.asarray(history["loss"], dtype=np.float64)}
 
 
+class _CodeRecorder:
+    """Records the codes a decoder layer is called with, and decodes nothing.
+
+    The decoder's `call` is replaced on the instance by one that keeps its
+    input and returns blank images of the right shape, so that recording
+    thousands of codes costs no decoding (and no memory for it).
+    """
+
+    def __init__(self, decoder):
+        self.codes = []
+        self.decoder = decoder
+
+    def __enter__(self):
+        def call(z, *args, **kwargs):
+            self.codes.append(as_array(z, "the codes sample() decodes"))
+            return ops.zeros((ops.shape(z)[0], 28, 28, 1))
+
+        self.decoder.call = call
+        return self
+
+    def __exit__(self, *exc_info):
+        del self.decoder.call
+
+
 @probe("vae.sample_interpolate")
-def sample_interpolate(impl, latent_dim, n, seed, z_start, z_end, steps):
-    """Draws prior samples with and without seeds and interpolates two codes.
+def sample_interpolate(impl, latent_dim, n, seed, z_start, z_end, steps, prior_draws):
+    """Draws prior samples with and without seeds, records the codes, interpolates two codes.
 
     Returns:
         `seeded_1`, `seeded_2` (both `sample(n, seed=seed)`), `other_seed`
         (`sample(n, seed=seed + 1)`), `unseeded_1`, `unseeded_2`
-        (`sample(n)` twice), and `line` (`interpolate(z_start, z_end, steps)`).
+        (`sample(n)` twice), `prior_codes`: the codes that `sample(prior_draws)`
+        passed to the decoder (None when it never called `model.decoder`), and
+        `line` (`interpolate(z_start, z_end, steps)`).
     """
     keras.utils.set_random_seed(seed)
     model = impl.vae.VAE(latent_dim=latent_dim, seed=seed)
@@ -225,8 +274,12 @@ def sample_interpolate(impl, latent_dim, n, seed, z_start, z_end, steps):
         "unseeded_1": sample(),
         "unseeded_2": sample(),
     }
+    with _CodeRecorder(model.decoder) as recorder:
+        model.sample(prior_draws, seed=seed + 2)
+    codes = recorder.codes[-1] if recorder.codes else None
     line = impl.vae.interpolate(tensor(z_start), tensor(z_end), steps)
-    return {**result, "line": as_array(line, "interpolate(z_start, z_end, steps)")}
+    return {**result, "prior_codes": codes,
+            "line": as_array(line, "interpolate(z_start, z_end, steps)")}
 
 
 @probe("vae.quality")

@@ -44,10 +44,13 @@ def quantizer_gradients(impl, codebook, z_e, upstream, beta):
         `output` of `quantizer(z_e)`; `grad_output` = d sum(upstream * output) / d z_e;
         `loss_count` and `loss_total` of `quantizer.losses`; `grad_loss_z_e` and
         `grad_loss_codebook` = d sum(losses) / d z_e and / d codebook (None
-        where TensorFlow found no gradient); the `codebook` it used.
+        where TensorFlow found no gradient); the `codebook` it used and the
+        `indices` it picks (the student's own `indices`, with which its
+        output is derived).
     """
     z_e, upstream = tensor(z_e), tensor(upstream)
     quantizer = quantizer_with_codebook(impl, codebook, z_e, beta)
+    chosen = as_array(quantizer.indices(z_e), "VectorQuantizer.indices(z_e)")
     with tf.GradientTape(persistent=True) as tape:
         tape.watch(z_e)
         output = quantizer(z_e)
@@ -66,6 +69,7 @@ def quantizer_gradients(impl, codebook, z_e, upstream, beta):
         "grad_loss_z_e": optional_array(grads[0]),
         "grad_loss_codebook": optional_array(grads[1]),
         "codebook": as_array(quantizer.codebook, "VectorQuantizer.codebook"),
+        "indices": chosen,
     }
 
 
