@@ -1,13 +1,15 @@
 """The files of a bundle built from this repository, and the checks every bundle must pass.
 
-Two commands build bundles: `package` (the Gradescope autograder zip) and
-`release` (the student bundle). A `Bundle` maps paths inside the bundle to
-contents; it is written as a folder or as a reproducible zip (sorted entries,
-fixed dates, so the same repository gives the same bytes).
+Two commands build bundles: `package` (what a grading service needs, see
+`autograder.services`) and `release` (the student bundle). A `Bundle` maps
+paths inside the bundle to contents; it is written as a folder, or as a
+reproducible zip or tar (sorted entries, fixed dates and owners, so the same
+repository gives the same bytes).
 
 Before writing, a bundle is checked:
 
-- `solution_leaks`: nothing under `assignment/solution/`, no Python file with a
+- `solution_leaks`: nothing under an `assignment/solution/` folder (at any
+  depth: a bundle may nest the grader in a folder), no Python file with a
   `# BEGIN SOLUTION` comment (the solution's marker; a string that only
   mentions it, as in the stencil generator, is not one), no file identical to a
   solution file;
@@ -21,6 +23,7 @@ import ast
 import dataclasses
 import io
 import re
+import tarfile
 import tokenize
 import zipfile
 from pathlib import Path
@@ -64,6 +67,11 @@ class Bundle:
                     and not any(name == item or name.startswith(f"{item}/") for item in exclude)):
                 self.copy(name)
 
+    def include(self, other, prefix=""):
+        """Adds every file of the `Bundle` `other`, each name under `prefix` (e.g. `"grader/"`)."""
+        for name, (content, mode) in other.files.items():
+            self.files[prefix + name] = (content, mode)
+
     def text(self, name):
         return self.files[name][0].decode()
 
@@ -76,16 +84,32 @@ class Bundle:
             path.write_bytes(content)
             path.chmod(mode)
 
-    def write_zip(self, path, prefix=""):
-        """Writes the bundle as a zip at `path`, each name under `prefix` (e.g. `"bundle/"`)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+    def zip_bytes(self, prefix=""):
+        """The bundle as a zip (bytes), each name under `prefix` (e.g. `"bundle/"`)."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, (content, mode) in sorted(self.files.items()):
                 info = zipfile.ZipInfo(prefix + name, _ZIP_DATE)
                 info.external_attr = (0o100000 | mode) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, content)
+        return buffer.getvalue()
+
+    def write_zip(self, path, prefix=""):
+        """Writes the bundle as a zip at `path`, each name under `prefix` (e.g. `"bundle/"`)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.zip_bytes(prefix))
+
+    def tar_bytes(self, prefix=""):
+        """The bundle as an uncompressed tar (bytes), each name under `prefix`."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+            for name, (content, mode) in sorted(self.files.items()):
+                info = tarfile.TarInfo(prefix + name)
+                info.size, info.mode, info.mtime = len(content), mode, 0
+                archive.addfile(info, io.BytesIO(content))
+        return buffer.getvalue()
 
     @property
     def size(self):
@@ -104,7 +128,7 @@ def solution_leaks(bundle, solution_dir=SOLUTION_DIR):
     solutions = {path.read_bytes(): path.name for path in Path(solution_dir).glob("*.py")}
     problems = []
     for name, (content, _) in sorted(bundle.files.items()):
-        if name.startswith("assignment/solution/"):
+        if "/assignment/solution/" in f"/{name}":
             problems.append(f"{name} is a solution file")
         elif content in solutions:
             problems.append(f"{name} is a copy of the solution's {solutions[content]}")
@@ -156,13 +180,24 @@ def _project_imports(source):
             yield node.lineno, node.module, tuple(alias.name for alias in node.names)
 
 
-def missing_imports(bundle):
-    """The imports of the project's own modules that the bundle cannot satisfy, one line each."""
+def missing_imports(bundle, left_out=()):
+    """The imports of the project's own modules that the bundle cannot satisfy, one line each.
+
+    Args:
+        bundle: a `Bundle`.
+        left_out: repository paths the bundle leaves out on purpose (the code
+            that imports them must then not run there); imports of modules
+            below them are not reported.
+    """
+    absent = [path.removesuffix(".py").replace("/", ".") for path in left_out]
+    below_absent = tuple(f"{module}." for module in absent)
     problems = []
     for name in sorted(bundle.files):
         if not name.endswith(".py"):
             continue
         for line, module, names in _project_imports(bundle.text(name)):
+            if module in absent or module.startswith(below_absent):
+                continue
             path = _module_path(bundle, module)
             if path is None:
                 problems.append(f"{name}:{line} imports {module}, which the bundle lacks")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from autograder import runner
-from autograder.report import results_json
+from autograder.formats.gradescope import results_json
 from autograder.rubric import AFTER_DUE_DATE
 from autograder.sandbox import Isolation
 from tests.fixtures.fake_checks import (

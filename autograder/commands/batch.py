@@ -1,13 +1,13 @@
-"""Grade a folder of submissions in parallel into a CSV gradebook and one feedback file each.
+"""Grade a folder of submissions in parallel: a CSV gradebook, feedback files, a class report.
 
 Each entry of SUBMISSIONS is one student's submission, named after it: a
 folder (as exported from Gradescope, or any folder holding the student's
 files, nested or not) or a `.zip` file. The module files are found in it as on
-Gradescope (`autograder.gradescope.submission`) and graded, with every check
-unless `--visible-only`, by a `python -m autograder grade` process of its own,
-`--jobs` at a time.
+the grading services (`autograder.services.submission`) and graded, with
+every check unless `--visible-only`, by a `python -m autograder grade`
+process of its own, `--jobs` at a time.
 
-Outputs:
+Outputs (`autograder.gradebook`):
 
 - the CSV gradebook, one row per submission, sorted by student: `student`,
   `score` (bonus included, as on Gradescope), `max_score` (without the
@@ -16,32 +16,41 @@ Outputs:
   missing or left out, the error);
 - in the feedback folder, for each student, `<student>.txt` (the notes and
   the terminal table with the whole feedback, as `grade --verbose` prints it)
-  and `<student>.json` (Gradescope's results.json).
+  and `<student>.json` (Gradescope's results.json);
+- the class report beside the gradebook: `<gradebook>-report.md` and
+  `<gradebook>-mistakes.png`, how many students lost points on each check and
+  how often each classic mistake was made.
 
 A submission that cannot be graded still gets its row, with status `error`.
+
+Many machines: `--shard I/N` grades the I-th of N slices of the submissions
+(sorted by student), e.g. one per task of a job array, each into a gradebook
+of its own; `batch merge SHARD.csv ... --csv grades.csv` then joins them (their
+rows, their feedback folders) and writes the class report of the whole.
 """
 
 import concurrent.futures
-import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from autograder.gradebook import ERROR, GRADED
 from autograder.rubric import RUBRIC, parts as rubric_parts
 
-GRADED = "graded"
-ERROR = "error"
+MERGE = "merge"
 # The width of the feedback tables (the grade processes write to pipes, not terminals).
 TABLE_COLUMNS = "120"
 
 
 def add_arguments(parser):
     """Declare the options of ``batch``."""
-    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
-                        help="folder with one folder or .zip per submission")
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSIONS",
+                        help="folder with one folder or .zip per submission; or `merge` and the "
+                             "shards' CSV gradebooks to join")
     parser.add_argument("--csv", type=Path, default=Path("grades.csv"),
                         help="the gradebook to write (default: grades.csv)")
     parser.add_argument("--feedback", type=Path, metavar="DIR",
@@ -50,6 +59,9 @@ def add_arguments(parser):
     parser.add_argument("-j", "--jobs", type=int, default=1,
                         help="submissions graded at once (default 1; each needs a CPU core "
                              "and the memory of one grading run)")
+    parser.add_argument("--shard", metavar="I/N",
+                        help="grade only the I-th of N equal slices of the submissions, "
+                             "sorted by student (I from 1 to N)")
     parser.add_argument("-q", "--part", dest="parts", action="extend", nargs="+", metavar="PART",
                         help=f"grade only these parts: {', '.join(part.id for part in RUBRIC)}")
     parser.add_argument("--visible-only", action="store_true",
@@ -74,8 +86,19 @@ def find_submissions(folder):
     return found
 
 
-def columns(parts):
-    return ["student", "score", "max_score", *(part.id for part in parts), "status", "notes"]
+def shard(submissions, spec):
+    """The `I/N` slice `spec` of `submissions` (student -> path), in the order of the students.
+
+    Raises:
+        ValueError: for a `spec` that is not `I/N` with 1 <= I <= N.
+    """
+    match = re.fullmatch(r"(\d+)/(\d+)", spec or "")
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ValueError(f"--shard {spec} is not I/N with 1 <= I <= N (e.g. 3/8).")
+    index, count = int(match[1]) - 1, int(match[2])
+    students = sorted(submissions)
+    chosen = students[index * len(students) // count:(index + 1) * len(students) // count]
+    return {student: submissions[student] for student in chosen}
 
 
 def scores_of(results, parts):
@@ -102,7 +125,7 @@ def grade_submission(student, path, feedback, options, parts):
         parts: the graded `rubric.Part`s.
     """
     from assignment.implementation import MODULE_NAMES, REPO_ROOT
-    from autograder.gradescope.submission import SubmissionError, collect
+    from autograder.services.submission import SubmissionError, collect
 
     row = {"student": student, "status": ERROR}
     modules = [name for name in MODULE_NAMES if any(name in part.modules for part in parts)]
@@ -134,22 +157,61 @@ def grade_submission(student, path, feedback, options, parts):
     return {**row, "notes": " ".join(notes)}
 
 
-def run(args):
-    """Grade every submission and write the gradebook; return 0 once it is written."""
+def _finish(args, feedback, rows):
+    """Writes the class report of `rows`; prints where everything is and the staff notes."""
+    from autograder.gradebook import write_class_report
 
-    if not args.submissions.is_dir():
-        print(f"batch: {args.submissions} is not a folder.", file=sys.stderr)
+    report, text, figure = write_class_report(args.csv, feedback, rows)
+    print(f"Wrote {args.csv} ({len(rows)} submissions, {report.errors} with errors), the "
+          f"feedback in {feedback}/ and the class report {text} ({figure.name}).")
+    for note in report.notes:
+        print(f"Note: {note}")
+
+
+def merge(args, gradebooks):
+    """`batch merge`: joins the shards' gradebooks into `--csv`; returns the exit status."""
+    from autograder.gradebook import feedback_folder, merge as merge_gradebooks
+
+    missing = [str(path) for path in gradebooks if not path.is_file()]
+    if missing:
+        print(f"batch merge: no gradebook {', '.join(missing)}.", file=sys.stderr)
+        return 2
+    feedback = args.feedback or feedback_folder(args.csv)
+    try:
+        rows = merge_gradebooks(gradebooks, args.csv, feedback)
+    except ValueError as error:
+        print(f"batch merge: {error}", file=sys.stderr)
+        return 2
+    _finish(args, feedback, rows)
+    return 0
+
+
+def run(args):
+    """Grade every submission (or merge gradebooks); return 0 once the gradebook is written."""
+    from autograder.gradebook import columns, feedback_folder, write_rows
+
+    if args.submissions[0] == MERGE and len(args.submissions) > 1:
+        return merge(args, [Path(name) for name in args.submissions[1:]])
+    if len(args.submissions) != 1:
+        print("batch: give one SUBMISSIONS folder, or merge and the shards' gradebooks.",
+              file=sys.stderr)
+        return 2
+    folder = Path(args.submissions[0])
+    if not folder.is_dir():
+        print(f"batch: {folder} is not a folder.", file=sys.stderr)
         return 2
     try:
         parts = rubric_parts(args.parts)
-        submissions = find_submissions(args.submissions)
+        submissions = find_submissions(folder)
+        if args.shard:
+            submissions = shard(submissions, args.shard)
     except ValueError as error:
         print(f"batch: {error}", file=sys.stderr)
         return 2
-    if not submissions:
-        print(f"batch: {args.submissions} holds no folder and no .zip file.", file=sys.stderr)
+    if not submissions and not args.shard:
+        print(f"batch: {folder} holds no folder and no .zip file.", file=sys.stderr)
         return 2
-    feedback = args.feedback or args.csv.with_name(f"{args.csv.stem}-feedback")
+    feedback = args.feedback or feedback_folder(args.csv)
     feedback.mkdir(parents=True, exist_ok=True)
     options = ["--seed", str(args.seed), *([] if args.visible_only else ["--all"]),
                *(["-q", *args.parts] if args.parts else [])]
@@ -168,12 +230,6 @@ def run(args):
             score = (f"{row['score']:g} / {row['max_score']:g}" if row["status"] == GRADED
                      else row["notes"])
             print(f"[{len(rows)}/{len(futures)}] {student}: {row['status']}, {score}", flush=True)
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.csv, "w", newline="") as file:
-        writer = csv.DictWriter(file, columns(parts))
-        writer.writeheader()
-        writer.writerows(sorted(rows, key=lambda row: row["student"]))
-    errors = sum(row["status"] == ERROR for row in rows)
-    print(f"Wrote {args.csv} ({len(rows)} submissions, {errors} with errors) and the feedback "
-          f"in {feedback}/.")
+    write_rows(args.csv, columns([part.id for part in parts]), rows)
+    _finish(args, feedback, rows)
     return 0

@@ -1,109 +1,82 @@
-"""Build the Gradescope autograder zip: setup.sh, run_autograder, the grader, no solution code.
+"""Build what a grading service needs to grade the assignment: the grader, its scripts, no solution.
 
-The zip holds, at its root, `setup.sh` and `run_autograder` (from
-`autograder/gradescope/`) and `requirements-pinned.txt`; then the grader
-(`autograder/`, with the evaluation classifier's weights), the course code it
-runs student modules with (`assignment/` without `solution/`) and the embedded
-data sample. No stencil, no solution: the zip is checked for solution code
-before it is written (see `autograder.bundle.solution_leaks`).
+`--platform` chooses the service (`autograder.services`; default gradescope,
+the autograder zip):
 
-The requirements are pinned to the versions installed where `package` runs,
-the environment in which `selftest` passed: every package of
-`requirements.txt` except the test-only ones, as `name==version`. Their own
-dependencies are left to pip, which picks the right builds for Gradescope's
-platform.
+- gradescope: the zip to upload, with `setup.sh` and `run_autograder`;
+- prairielearn: a grading image to build (Dockerfile, grader, entry script)
+  and a question whose `info.json` names it;
+- github-classroom: the template repository: the student bundle with its
+  autograding workflow;
+- autolab: `autograde-Makefile` and `autograde.tar`, and an image to build;
+- codegrade: `grader.zip` and `setup.sh` for the setup stage, and the test
+  command.
+
+Every package holds the course's secret, which seeds the graded probes so
+that they are not the ones students run locally (drawn the first time into
+`autograder/course_secret.txt`; on GitHub Classroom, which grades in the
+student's repository, there is none). Every package pins the requirements to
+the versions installed here, the environment in which `selftest` passed, and
+is checked before it is written:
+no solution code (`autograder.bundle.solution_leaks`), every import
+satisfied, every check it must grade registered.
 """
 
-import re
 import sys
 from pathlib import Path
 
-from assignment.implementation import REPO_ROOT
 from autograder.commands import outside_course_repository
+from autograder.services import PLATFORMS
 
-DEFAULT_OUT = Path("build") / "gradescope-autograder.zip"
-TEMPLATES = "autograder/gradescope"
-# Packages of requirements.txt that only the project's own tests need.
-TEST_ONLY = ("pytest",)
+DEFAULT_IMAGE = "autoencoder-grader"
 
 
 def add_arguments(parser):
     """Declare the options of ``package``."""
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"where to write the zip (default: {DEFAULT_OUT})")
-
-
-def requirement_names(path=REPO_ROOT / "requirements.txt"):
-    """The package names listed in a requirements file, in order."""
-    names = []
-    for line in Path(path).read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            names.append(re.match(r"[A-Za-z0-9._-]+", line).group())
-    return names
-
-
-def pinned_requirements(names):
-    """A requirements file pinning `names` to the versions installed here.
-
-    Raises:
-        importlib.metadata.PackageNotFoundError: for a package not installed here.
-    """
-    from importlib import metadata
-
-    python = ".".join(map(str, sys.version_info[:3]))
-    lines = ["# Pinned by `python -m autograder package` from the environment that built this "
-             f"zip (Python {python}).",
-             "# Requires-Python of each: " + ", ".join(
-                 f"{name} {metadata.metadata(name)['Requires-Python'] or 'any'}"
-                 for name in names)]
-    lines += [f"{name}=={metadata.version(name)}" for name in names]
-    return "\n".join(lines) + "\n"
-
-
-def gradescope_bundle(requirements):
-    """The `Bundle` of the Gradescope zip, with `requirements` as `requirements-pinned.txt`."""
-    from autograder.bundle import Bundle
-
-    bundle = Bundle()
-    for script in ("setup.sh", "run_autograder"):
-        bundle.add(script, (REPO_ROOT / TEMPLATES / script).read_bytes(), mode=0o755)
-    bundle.add("requirements-pinned.txt", requirements)
-    bundle.copy_tree("autograder")
-    bundle.copy_tree("autograder/weights", pattern="*.weights.h5")
-    bundle.copy_tree("assignment", exclude=("assignment/solution",))
-    bundle.copy("data/fashion_mnist_sample.npz")
-    bundle.copy("data/README.md")
-    return bundle
+    parser.add_argument("--platform", choices=PLATFORMS, default="gradescope",
+                        help="the grading service (default: gradescope)")
+    parser.add_argument("--out", type=Path,
+                        help="where to write the package (default: build/ and the platform's "
+                             "name; a folder for every platform but gradescope, which must not "
+                             "exist yet or be empty)")
+    parser.add_argument("--secret", metavar="TEXT",
+                        help="the course's secret, which seeds the graded probes (default: the "
+                             "one in autograder/course_secret.txt, drawn there the first time)")
+    parser.add_argument("--image", default=DEFAULT_IMAGE,
+                        help="prairielearn, autolab: the name of the grading image to build "
+                             "(PrairieLearn pulls it from Docker Hub: give it your account's "
+                             f"name) (default: {DEFAULT_IMAGE})")
 
 
 def run(args):
-    """Build and check the zip; return 0 when written, 1 when it would hold solution code."""
+    """Build and check the package; return 0 when written, 1 when it would be wrong."""
     from importlib.metadata import PackageNotFoundError
 
-    from autograder.bundle import missing_imports, registered_checks, solution_leaks
-    from autograder.rubric import all_checks
+    from autograder.services import platform
+    from autograder.services.grader import course_secret
+    from autograder.services.requirements import pinned_requirements, pins
 
+    service = platform(args.platform)
+    out = args.out or service.DEFAULT_OUT
+    if service.FOLDER and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        print(f"package: {out} exists and is not an empty folder.", file=sys.stderr)
+        return 2
     if outside_course_repository("package"):
         return 1
-    names = [name for name in requirement_names() if name not in TEST_ONLY]
     try:
-        requirements = pinned_requirements(names)
+        requirements = pinned_requirements()
     except PackageNotFoundError as error:
         print(f"package: {error} is not installed here; install requirements.txt first.",
               file=sys.stderr)
         return 1
-    bundle = gradescope_bundle(requirements)
-    problems = solution_leaks(bundle) + missing_imports(bundle) + [
-        f"no check module registers {check_id}"
-        for check_id in sorted(set(all_checks()) - registered_checks(bundle))]
+    args.secret, secret_note = course_secret(args.secret)
+    bundle, problems = service.build(requirements, args)
     if problems:
-        print("package: not written, the zip would be wrong:", *problems, sep="\n  ",
-              file=sys.stderr)
+        print(f"package: not written, the {args.platform} package would be wrong:", *problems,
+              sep="\n  ", file=sys.stderr)
         return 1
-    bundle.write_zip(args.out)
-    pins = [line for line in requirements.splitlines() if not line.startswith("#")]
-    print(f"Wrote {args.out}: {len(bundle.files)} files, {bundle.size / 2**20:.1f} MB "
-          f"uncompressed; pinned {', '.join(pins)}.")
-    print("Upload it as the assignment's autograder (see README.md, Gradescope).")
+    service.write(bundle, out)
+    print(f"Wrote {out}: {len(bundle.files)} files, {bundle.size / 2**20:.1f} MB uncompressed; "
+          f"pinned {', '.join(pins(requirements))}.")
+    print(*filter(None, (secret_note, *service.next_steps(out, args))), sep="\n")
     return 0

@@ -90,9 +90,10 @@ def summary(name, run, report):
 def run(args):
     """Grade the solution and the stencil twice; return 0 when everything is as it must be."""
     from assignment.implementation import SOLUTION_DIR, STENCIL_DIR
-    from autograder.report import format_table
+    from autograder.formats.terminal import format_table
     from autograder.runner import grade
     from autograder.stencil import build_stencil
+    from autograder.worker.signatures import STENCIL_API
 
     try:
         parts(args.parts)
@@ -103,7 +104,7 @@ def run(args):
         return 1
     started = time.monotonic()
     problems = [f"stencil/{name} is not what build-stencil generates from the solution"
-                for name in build_stencil(SOLUTION_DIR, STENCIL_DIR, check=True)]
+                for name in build_stencil(SOLUTION_DIR, STENCIL_DIR, check=True, api_path=STENCIL_API)]
     print(f"selftest: solution and generated stencil, every check, seed {args.seed}, "
           f"{RUNS} runs each")
     notes = set()

@@ -6,15 +6,13 @@ copies, for each module, the shallowest `<module>.py` of the upload into a flat
 folder, which is what the grader reads; everything else is left out, and the
 notes say what was chosen, what was left out and what is missing.
 
-Command line (used by `run_autograder` on Gradescope)::
-
-    python -m autograder.gradescope.submission UPLOAD FOLDER
+`python -m autograder grade UPLOAD --collect` grades an upload this way: it
+is what every grading service's entry script runs.
 """
 
 import dataclasses
 import os
 import stat
-import sys
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -136,20 +134,3 @@ def collect(upload, target, modules=MODULE_NAMES):
             return _collect_files(_zip_files(archive), target, modules)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
         raise SubmissionError(f"{upload.name} is not a readable zip file ({error}).") from None
-
-
-def main(argv):
-    """`UPLOAD FOLDER`: collects, prints the notes; returns 1 when the upload is unreadable."""
-    upload, target = argv
-    try:
-        collected = collect(upload, target)
-    except (OSError, SubmissionError) as error:
-        print(error)
-        return 1
-    for note in collected.notes:
-        print(note)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
