@@ -15,6 +15,7 @@ COMMANDS = (
     ("package", "autograder.commands.package"),
     ("release", "autograder.commands.release"),
     ("batch", "autograder.commands.batch"),
+    ("container", "autograder.commands.container"),
 )
 
 
