@@ -17,6 +17,13 @@ the standard IDX `.gz` files and looks for them, in order, in:
 committed as `data/<name>_sample.npz` (built by `python -m data.build_sample`),
 so that everything runs offline on a fresh checkout.
 
+The command-line tools choose between the two with `choose_data`: `--full`
+asks for the full set (a download is its last resort), `--sample` for the
+embedded sample, and with neither they read the full set when a local copy
+exists, else the embedded sample, saying so in one line. That default never
+downloads: on a machine without network a download attempt would only add
+its error messages to every run.
+
 TensorFlow is imported only for the download step: reading local files
 needs NumPy alone.
 """
@@ -25,6 +32,7 @@ import gzip
 import math
 import os
 import pathlib
+import socket
 import zipfile
 import zlib
 
@@ -57,6 +65,11 @@ KERAS_MNIST_NPZ = "mnist.npz"
 # Module-level so that tests can point them elsewhere.
 DATA_DIR = pathlib.Path(__file__).resolve().parent.parent / "data"
 SYSTEM_DIRS = {"fashion_mnist": pathlib.Path("/usr/share/datasets/fashion-mnist")}
+SYSTEM_PACKAGE = "dataset-fashion-mnist"  # Debian's package that installs SYSTEM_DIRS's copy.
+
+# Seconds any one network operation of a download may take before it fails:
+# without a limit, a network that drops packets leaves the download waiting.
+DOWNLOAD_TIMEOUT = 60
 
 _IDX_MAGIC = {0x0801: 1, 0x0803: 3}  # unsigned bytes: labels (1-D), images (3-D)
 _NO_DOWNLOAD_ENV = "ASSIGNMENT_NO_DOWNLOAD"
@@ -229,6 +242,48 @@ def load_dataset(
         raise CorruptDatasetError(f"{error}\n{_how_to_get(name)}") from None
 
 
+def choose_data(name="fashion_mnist", *, full=False, sample=False):
+    """Decides whether a command reads the full data set or the embedded sample.
+
+    Args:
+        name: one of `DATASETS`.
+        full: `--full` was given: the full set, wherever `load_dataset` finds
+            it, downloaded as a last resort.
+        sample: `--sample` was given: the embedded sample. With neither,
+            the full set when a local copy exists (no download is tried),
+            else the embedded sample.
+
+    Returns:
+        `(sample, note)`: `sample` is what to pass as `load_dataset(...,
+        sample=sample)`; `note` is None, or, when neither option was given and
+        the full set is missing, one line saying that the embedded sample is
+        used and how to get the full set.
+
+    Raises:
+        ValueError: `name` is not one of `DATASETS`, or both options are given.
+        DatasetNotFoundError: neither option is given and there is neither a
+            local copy of the full set nor an embedded sample.
+    """
+    _check_name(name)
+    if full and sample:
+        raise ValueError("Ask for the full data set or for the embedded sample, not both.")
+    if full or sample:
+        return sample, None
+    if _first_complete(name, None) is not None:
+        return False, None
+    if not sample_file(name).is_file():
+        raise DatasetNotFoundError(_not_found_message(
+            name, None, "not tried (--full on the command line tries it)"))
+    sizes = split_sizes(name, sample=True)
+    ways = "copy its four .gz files" + (" (or Keras's mnist.npz)" if name == "mnist" else "")
+    ways += f" into {_shown(DATA_DIR / name)}{os.sep}"
+    if name in SYSTEM_DIRS:
+        ways = f"apt-get install {SYSTEM_PACKAGE}, {ways}"
+    return True, (f"the full {DISPLAY_NAMES[name]} was not found on this machine, so this run "
+                  f"uses the embedded sample ({sizes['train']} train / {sizes['test']} test "
+                  f"images); to use the full set: {ways}, or add --full to download it")
+
+
 def describe_source(name="fashion_mnist", sample=False, path=None):
     """Says in one line which data `load_dataset` reads, for logs.
 
@@ -239,15 +294,39 @@ def describe_source(name="fashion_mnist", sample=False, path=None):
 
     Returns:
         A string such as `"Fashion-MNIST, full (60000 train / 10000 test)
-        from /usr/share/datasets/fashion-mnist"`.
+        from /usr/share/datasets/fashion-mnist"`; a folder inside the working
+        directory is shown relative to it.
 
     Raises:
         DatasetNotFoundError: the data is not present locally.
     """
     where = _existing_sample(name) if sample else find_dataset_dir(name, path)
-    train, test = (len(_read(where, split, labels_only=True)[1]) for split in SPLITS)
+    sizes = _split_sizes(where)
     kind = "embedded sample" if sample else "full"
-    return f"{DISPLAY_NAMES[name]}, {kind} ({train} train / {test} test) from {where}"
+    return (f"{DISPLAY_NAMES[name]}, {kind} ({sizes['train']} train / {sizes['test']} test) "
+            f"from {_shown(where)}")
+
+
+def split_sizes(name="fashion_mnist", sample=False, path=None):
+    """The number of images of each split that `load_dataset` reads (labels only are read).
+
+    Args:
+        name: one of `DATASETS`.
+        sample: count the embedded sample instead of the full set.
+        path: as for `load_dataset`.
+
+    Returns:
+        `{"train": n_train, "test": n_test}`.
+
+    Raises:
+        DatasetNotFoundError: the data is not present locally.
+        CorruptDatasetError: a labels file is damaged.
+    """
+    return _split_sizes(_existing_sample(name) if sample else find_dataset_dir(name, path))
+
+
+def _split_sizes(where):
+    return {split: len(_read(where, split, labels_only=True)[1]) for split in SPLITS}
 
 
 def _check_name(name):
@@ -350,6 +429,8 @@ def _download(name, path, download):
         raise DatasetNotFoundError(
             _not_found_message(name, path, f"off (${_NO_DOWNLOAD_ENV} is set)")
         )
+    timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)
     try:
         import keras  # Imported here: only the download needs it.
 
@@ -358,6 +439,8 @@ def _download(name, path, download):
         raise DatasetNotFoundError(
             _not_found_message(name, path, f"failed ({type(error).__name__}: {error})")
         ) from error
+    finally:
+        socket.setdefaulttimeout(timeout)
     return {"train": train, "test": test}
 
 
@@ -371,6 +454,14 @@ def _not_found_message(name, path, download_status):
     return "\n".join(lines) + "\n" + _how_to_get(name)
 
 
+def _shown(path):
+    """`path` relative to the working directory when it lies inside, else as it is."""
+    try:
+        return str(path.relative_to(pathlib.Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _how_to_get(name):
     files = ", ".join(file for pair in IDX_FILES.values() for file in pair)
     if name == "mnist":
@@ -378,14 +469,14 @@ def _how_to_get(name):
     lines = ["To get the data, do one of:"]
     if name in SYSTEM_DIRS:
         lines.append(
-            "  - install Debian's package: apt-get install -y dataset-fashion-mnist"
+            f"  - install Debian's package: apt-get install -y {SYSTEM_PACKAGE}"
             f" (it puts the files in {SYSTEM_DIRS[name]})"
         )
     lines += [
         f"  - copy the four files {files} into {DATA_DIR / name}, "
         "or into a folder named by $ASSIGNMENT_DATA_DIR",
-        f"  - run once with network access: keras.datasets.{name}.load_data() "
-        "downloads them into Keras's cache",
+        f"  - run once with network access: --full on the command line, or "
+        f"keras.datasets.{name}.load_data() in Python, downloads them into Keras's cache",
     ]
     if sample_file(name).is_file():
         lines.append(

@@ -2,11 +2,17 @@
 
 The figures and the metrics report need the same trained models again and again.
 `cached_model` trains a model with its default recipe (`training.py`) the first
-time and saves it under `build/models/` (git-ignored); later calls load it. The
-cache key holds everything that changes the weights: the model and its
-hyper-parameters, the data (full set or embedded sample), and a hash of the
-implementation's source files and of the model's training recipe, so that
-editing the code or the recipe retrains.
+time and saves it; later calls load it. The cache key holds everything that
+changes the weights: the model and its hyper-parameters, the data (full set or
+embedded sample), and a hash of the implementation's source files and of the
+model's training recipe, so that editing the code or the recipe retrains; a
+model replaces the one of the same settings trained from earlier code.
+
+The reference solution's models live in `build/models/` (`CACHE_DIR`). Every
+other implementation (the stencil, a submission, a copy of the solution) gets
+its own folder, `build/impl-models/<folder name>-<hash of its path>/`
+(`IMPL_CACHE_DIR`), so that its models never mix with the reference ones.
+Both are under the git-ignored `build/`.
 """
 
 import ast
@@ -18,6 +24,8 @@ from assignment import datasets, training
 from assignment.implementation import MODULE_NAMES, REPO_ROOT, SOLUTION_DIR, load_implementation
 
 CACHE_DIR = REPO_ROOT / "build" / "models"
+IMPL_CACHE_DIR = REPO_ROOT / "build" / "impl-models"
+_HASH_LENGTH = 10
 
 
 def full_data_available(name="fashion_mnist"):
@@ -41,7 +49,7 @@ def implementation_hash(directory, recipe_key=""):
     for name in MODULE_NAMES:
         path = Path(directory) / f"{name}.py"
         digest.update(_code_of(path.read_text()).encode() if path.is_file() else b"")
-    return digest.hexdigest()[:10]
+    return digest.hexdigest()[:_HASH_LENGTH]
 
 
 def _code_of(source):
@@ -58,8 +66,29 @@ def _code_of(source):
     return ast.dump(tree)
 
 
+def cache_dir(impl_dir):
+    """The cache folder of an implementation: `CACHE_DIR` for the reference solution.
+
+    Any other implementation directory gets a folder of its own under
+    `IMPL_CACHE_DIR`, named after the directory and a hash of its resolved
+    path (two folders both named `submission` stay apart).
+    """
+    impl_dir = Path(impl_dir).resolve()
+    if impl_dir == SOLUTION_DIR.resolve():
+        return CACHE_DIR
+    path_hash = hashlib.sha256(str(impl_dir).encode()).hexdigest()[:8]
+    return IMPL_CACHE_DIR / f"{_safe(impl_dir.name)}-{path_hash}"
+
+
 def cache_path(name, *, dataset, sample, latent_dim, beta, epochs, seed, impl_dir):
     """Where the model with these settings is (or will be) saved."""
+    folder = cache_dir(impl_dir) / f"{dataset}-{'sample' if sample else 'full'}"
+    code_hash = implementation_hash(impl_dir, training.get_recipe(name).weights_key)
+    return folder / f"{_settings_stem(name, latent_dim, beta, epochs, seed)}-{code_hash}.keras"
+
+
+def _settings_stem(name, latent_dim, beta, epochs, seed):
+    """The cache file's name without the code hash, e.g. `vae-k2-beta1-e10-seed0`."""
     recipe = training.get_recipe(name)
     parts = [
         name,
@@ -67,11 +96,27 @@ def cache_path(name, *, dataset, sample, latent_dim, beta, epochs, seed, impl_di
         f"beta{beta:g}" if recipe.is_variational else None,
         f"e{epochs or recipe.epochs}",
         f"seed{seed}",
-        implementation_hash(impl_dir, recipe.weights_key),
     ]
-    stem = "-".join(part for part in parts if part)
-    folder = f"{dataset}-{'sample' if sample else 'full'}"
-    return CACHE_DIR / folder / (re.sub(r"[^\w.+-]", "_", stem) + ".keras")
+    return _safe("-".join(part for part in parts if part))
+
+
+def _older_versions(path):
+    """The cached models with the settings of `path` but another code hash."""
+    stem = path.stem[: -(_HASH_LENGTH + 1)]  # Without "-<code hash>".
+    return [other for other in path.parent.glob(f"{stem}-{'?' * _HASH_LENGTH}{path.suffix}")
+            if other != path]
+
+
+def _safe(text):
+    """`text` with every character but letters, digits and `._+-` replaced by `_`."""
+    return re.sub(r"[^\w.+-]", "_", text)
+
+
+def is_cached(name, *, dataset="fashion_mnist", sample, latent_dim=None, beta=1.0, epochs=None,
+              seed=0, impl_dir=SOLUTION_DIR):
+    """Whether `cached_model` with these arguments would load the model rather than train it."""
+    return cache_path(name, dataset=dataset, sample=sample, latent_dim=latent_dim, beta=beta,
+                      epochs=epochs, seed=seed, impl_dir=impl_dir).exists()
 
 
 def cached_model(
@@ -103,6 +148,11 @@ def cached_model(
 
     Returns:
         A trained Keras model (its implementation loaded).
+
+    Raises:
+        datasets.DatasetNotFoundError, datasets.CorruptDatasetError: the data
+            is missing or damaged.
+        Exception: whatever the implementation's code raises.
     """
     import keras
 
@@ -123,6 +173,8 @@ def cached_model(
         verbose=verbose,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
+    for older in _older_versions(path):
+        older.unlink()
     model.save(path)
     log(f"saved {path.relative_to(REPO_ROOT)}")
     return model

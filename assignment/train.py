@@ -3,21 +3,36 @@
 Examples:
 
     python -m assignment.train vae --sample --epochs 2    # a quick check
-    python -m assignment.train vae                         # full Fashion-MNIST
+    python -m assignment.train vae                         # the full Fashion-MNIST if found
     python -m assignment.train vae --impl stencil --sample # your own code
-    python -m assignment.train cvae --beta 4 --out cvae.keras
+    python -m assignment.train cvae --beta 4 --out runs/cvae-beta4
 
 The model is built from the flat student files (`autoencoder.py`, `vae.py`,
 ...) of `--impl`: the reference solution by default, or the stencil, or any
-submission folder. It trains on the full data set (see `assignment/datasets.py`
-for where it is looked for) or, with `--sample`, on the small sample embedded
-in the repository, then is measured on the test split. The first line printed
-says what is trained on which data; Keras's progress bar follows (one line
-per epoch when the output is not a terminal); the last line holds the test
-metrics: the mean squared error per pixel for the autoencoders; the
-reconstruction loss, the KL divergence and the negative ELBO in nats per
+submission folder.
+
+Data: the full data set when a copy is found on this machine (see
+`assignment/datasets.py` for where it is looked for), else the small sample
+embedded in the repository, with a one-line note on stderr that says how to
+get the full set. `--sample` always takes the sample; `--full` insists on the
+full set and, when no copy is found, downloads it through `keras.datasets`
+(without `--full`, nothing is downloaded).
+
+Output: the first line says what is trained on which data; Keras's progress
+bar follows (one line per epoch when the output is not a terminal); then a
+line of test metrics: the mean squared error per pixel for the autoencoders;
+the reconstruction loss, the KL divergence and the negative ELBO in nats per
 image for the VAEs; the MSE and the fraction of the codebook in use for the
-VQ-VAE.
+VQ-VAE. The run folder, `runs/MODEL-YYYYmmdd-HHMMSS/` in the working
+directory or the folder given to `--out`, receives
+
+    MODEL.keras  the trained model (load it with keras.models.load_model after
+                 assignment.implementation.load_implementation of its folder)
+    MODEL.png    test images and their reconstructions, and for vae and cvae
+                 samples from the prior
+
+and the last two lines give their paths. `--out NAME.keras` names the model
+file instead; the picture goes beside it, as `NAME.png`.
 
 A TODO that is not done yet, or an error in the implementation's code, stops
 the run with one line that names the file (exit status 1). Bad arguments exit
@@ -25,18 +40,17 @@ with status 2.
 """
 
 import argparse
-import re
 import sys
-import traceback
+import time
 from pathlib import Path
 
-from assignment import datasets, training
+from assignment import datasets, quiet, training
 from assignment.implementation import SOLUTION_DIR, load_implementation
+from assignment.student_errors import TODO, first_line, message_of, student_frame
 
 PROG = "python -m assignment.train"
-
-# What the stencil raises for an unfinished answer: NotImplementedError("TODO 2.3: ...").
-TODO_MESSAGE = re.compile(r"TODO (\S+): (.+)")
+# Where a run writes its model and picture without --out: RUNS_DIR/MODEL-YYYYmmdd-HHMMSS/.
+RUNS_DIR = Path("runs")
 
 
 def build_parser():
@@ -54,8 +68,12 @@ def build_parser():
                         help="folder of the student files (default: the reference solution)")
     parser.add_argument("--dataset", metavar="NAME", choices=datasets.DATASETS,
                         default="fashion_mnist", help="fashion_mnist (default) or mnist")
-    parser.add_argument("--sample", action="store_true",
-                        help="train on the embedded sample instead of the full data set")
+    data = parser.add_mutually_exclusive_group()
+    data.add_argument("--sample", action="store_true",
+                      help="train on the embedded sample, even when the full data set is here")
+    data.add_argument("--full", action="store_true",
+                      help="train on the full data set, downloading it when no copy is found "
+                           "(default: the full set when found, else the embedded sample)")
     parser.add_argument("--epochs", metavar="N", type=positive_int,
                         help="number of epochs (default: the model's, listed below)")
     parser.add_argument("--latent-dim", metavar="K", type=positive_int,
@@ -66,8 +84,10 @@ def build_parser():
                         help="training batch size (default: 128)")
     parser.add_argument("--seed", metavar="S", type=int, default=0,
                         help="seed of the weights, the shuffling and the noise (default: 0)")
-    parser.add_argument("--out", metavar="FILE.keras", type=keras_file,
-                        help="save the trained model there, in Keras's native format")
+    parser.add_argument("--out", metavar="DIR", type=out_option,
+                        help="the run folder, which gets MODEL.keras and MODEL.png "
+                             f"(default: a new {RUNS_DIR}/MODEL-YYYYmmdd-HHMMSS/), or a "
+                             "NAME.keras file for the model, with NAME.png beside it")
     return parser
 
 
@@ -110,13 +130,17 @@ def non_negative_float(value):
     return number
 
 
-def keras_file(value):
-    """`--out`: a file name ending with `.keras`."""
-    if not value.endswith(".keras"):
+def out_option(value):
+    """`--out`: a folder (existing or not), or a file name ending with `.keras`."""
+    path = Path(value)
+    if path.suffix == ".keras":
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(
+                f"{value} is a folder; a model file name ending with .keras must not be one")
+    elif path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(
-            f"the file name must end with .keras (Keras's native format), got {value!r}"
-        )
-    return Path(value)
+            f"{value} is a file; --out takes a folder, or a file name ending with .keras")
+    return path
 
 
 def parse_arguments(parser, argv):
@@ -152,10 +176,22 @@ def hyperparameters(args):
     return params
 
 
-def load_data(args):
+def choose_data(args):
+    """Whether to read the embedded sample (see `datasets.choose_data`); prints its note on stderr.
+
+    Raises:
+        datasets.DatasetNotFoundError: no full set and no embedded sample.
+    """
+    sample, note = datasets.choose_data(args.dataset, full=args.full, sample=args.sample)
+    if note:
+        print(f"note: {note}", file=sys.stderr, flush=True)
+    return sample
+
+
+def load_data(args, sample):
     """Loads `((x_train, y_train), (x_test, y_test))` of the chosen data set."""
     return tuple(
-        datasets.load_dataset(args.dataset, split, sample=args.sample)
+        datasets.load_dataset(args.dataset, split, sample=sample)
         for split in datasets.SPLITS
     )
 
@@ -181,11 +217,80 @@ def train(args, params, data):
     )
 
 
-def save(model, path):
-    """Saves `model` to the `.keras` file `path`, creating its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
-    print(f"Saved the trained model to {path}")
+def output_paths(args, started):
+    """The model file and the picture file of the run, their folder created.
+
+    Args:
+        args: the parsed arguments.
+        started: `time.struct_time` of the run's start, in the default folder's name.
+
+    Returns:
+        `(model_path, picture_path)`: `FOLDER/MODEL.keras` and `FOLDER/MODEL.png`
+        in the run folder (`make_run_folder`), or `NAME.keras` and `NAME.png`
+        for `--out NAME.keras`.
+    """
+    if args.out is not None and args.out.suffix == ".keras":
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        return args.out, args.out.with_suffix(".png")
+    folder = make_run_folder(args, started)
+    return folder / f"{args.model}.keras", folder / f"{args.model}.png"
+
+
+def make_run_folder(args, started):
+    """Creates and returns the run folder: `--out`, else a new `RUNS_DIR/MODEL-<started>`.
+
+    Args:
+        args: the parsed arguments.
+        started: `time.struct_time` of the run's start, in the default folder's name.
+    """
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        return args.out
+    stem = f"{args.model}-{time.strftime('%Y%m%d-%H%M%S', started)}"
+    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):  # Two runs started in the same second get -2, -3, ...
+        folder = RUNS_DIR / (stem if attempt == 1 else f"{stem}-{attempt}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(f"{RUNS_DIR / stem}: 999 run folders of that name exist already")
+
+
+def save_outputs(model, args, params, metrics, data_label, test_data, started):
+    """Saves the model and its picture (`output_paths`) and prints their paths.
+
+    Args:
+        model: the trained model.
+        args: the parsed arguments.
+        params: the run's hyper-parameters (`hyperparameters`).
+        metrics: its test metrics (`training.evaluate_model`).
+        data_label: which data it was trained on, e.g. "Fashion-MNIST, embedded sample".
+        test_data: `(x_test, y_test)`.
+        started: `time.struct_time` of the run's start.
+    """
+    from assignment.figures.run_picture import draw_run_picture
+
+    model_path, picture_path = output_paths(args, started)
+    model.save(model_path)
+    print(f"Saved the trained model to {display_path(model_path)}", flush=True)
+    recipe = training.get_recipe(args.model)
+    title = (f"{args.model} from {display_path(args.impl)}, trained on {data_label}\n"
+             f"{format_settings(params)}\ntest metrics: {training.format_metrics(metrics)}"
+             + (" (nats per image)" if recipe.is_variational else ""))
+    draw_run_picture(model, args.model, *test_data, datasets.CLASS_NAMES[args.dataset],
+                     picture_path, title, seed=args.seed)
+    shown = "test reconstructions" + (" and prior samples" if recipe.is_variational else "")
+    print(f"Saved a picture of its {shown} to {display_path(picture_path)}")
+
+
+def format_settings(params):
+    """`{"latent_dim": 2, "beta": 1.0}` -> `"latent_dim 2, beta 1"`."""
+    return ", ".join(
+        f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
+        for key, value in params.items()
+    )
 
 
 def display_path(path):
@@ -210,49 +315,18 @@ def describe_error(error, directory):
         traceback frame that lies in `directory`; for a `SyntaxError` in one
         of its files, that file. None when the error did not come from there.
     """
-    location = error_location(error, Path(directory).resolve())
+    location = student_frame(error, directory)
     if location is None:
         return None
     filename, line, function = location
-    error = original_error(error)
-    text = error.msg if isinstance(error, SyntaxError) else str(error)
-    text = text.strip().splitlines()[0] if text.strip() else "(no message)"
-    todo = TODO_MESSAGE.match(text)
+    text = error.msg if isinstance(error, SyntaxError) else message_of(error)
+    text = first_line(text or "") or "(no message)"
+    todo = TODO.match(text)
     if isinstance(error, NotImplementedError) and todo:
         todo_id, task = todo.groups()
         return f"TODO {todo_id} is not done yet in {display_path(filename)} ({function}): {task}"
     where = f"{display_path(filename)}:{line}" + (f" ({function})" if function else "")
     return f"{type(error).__name__} in {where}: {text}"
-
-
-def error_location(error, directory):
-    """`(filename, line, function)` of the error in `directory`, or None."""
-    if isinstance(error, SyntaxError) and in_directory(error.filename, directory):
-        return error.filename, error.lineno, None
-    frames = [
-        (frame.f_code.co_filename, line, frame.f_code.co_qualname)
-        for frame, line in traceback.walk_tb(error.__traceback__)
-        if in_directory(frame.f_code.co_filename, directory)
-    ]
-    return frames[-1] if frames else None
-
-
-def in_directory(filename, directory):
-    """Whether the file `filename` lies directly in `directory` (a resolved path)."""
-    if not filename or not Path(filename).is_absolute():  # e.g. "<frozen importlib._bootstrap>"
-        return False
-    return Path(filename).resolve().parent == directory
-
-
-def original_error(error):
-    """The error the student's code raised.
-
-    Keras re-raises an error of a layer's `call` as a new exception whose
-    message adds the call's arguments; the original is its context.
-    """
-    if getattr(error, "_keras_call_info_injected", False) and error.__context__ is not None:
-        return error.__context__
-    return error
 
 
 def fail(message):
@@ -263,17 +337,15 @@ def fail(message):
 
 def run(args):
     """Loads the data, trains, evaluates and saves; returns the exit status."""
+    started = time.localtime()
     params = hyperparameters(args)
     try:
-        train_data, test_data = load_data(args)
-        source = datasets.describe_source(args.dataset, sample=args.sample)
+        sample = choose_data(args)
+        train_data, test_data = load_data(args, sample)
+        source = datasets.describe_source(args.dataset, sample=sample)
     except (datasets.DatasetNotFoundError, datasets.CorruptDatasetError) as error:
         return fail(str(error))
-    settings = ", ".join(
-        f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
-        for key, value in params.items()
-    )
-    print(f"Training {args.model} from {display_path(args.impl)}: {settings}; "
+    print(f"Training {args.model} from {display_path(args.impl)}: {format_settings(params)}; "
           f"data: {source}", flush=True)
     try:
         model, history = train(args, params, train_data)
@@ -282,15 +354,17 @@ def run(args):
                         f"{len(history.epoch)}, so training stopped "
                         "(keras.callbacks.TerminateOnNaN); nothing was saved")
         metrics = training.evaluate_model(model, args.model, test_data, seed=args.seed)
-        if args.out:
-            save(model, args.out)
+        unit = " (nats per image)" if training.get_recipe(args.model).is_variational else ""
+        print(f"Test metrics on {len(test_data[0])} images: "
+              f"{training.format_metrics(metrics)}{unit}", flush=True)
+        data_label = (f"{datasets.DISPLAY_NAMES[args.dataset]}, "
+                      f"{'embedded sample' if sample else 'full set'}")
+        save_outputs(model, args, params, metrics, data_label, test_data, started)
     except Exception as error:
         message = describe_error(error, args.impl)
         if message is None:  # Not the implementation's fault: keep the traceback.
             raise
         return fail(message)
-    unit = " (nats per image)" if training.get_recipe(args.model).is_variational else ""
-    print(f"Test metrics on {len(test_data[0])} images: {training.format_metrics(metrics)}{unit}")
     return 0
 
 
@@ -314,4 +388,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    quiet.quiet_tensorflow()
     sys.exit(main())

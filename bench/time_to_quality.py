@@ -144,4 +144,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    from assignment.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
     main()

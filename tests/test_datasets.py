@@ -6,6 +6,8 @@ nothing is downloaded.
 """
 
 import gzip
+import os
+import socket
 import sys
 import types
 
@@ -352,9 +354,104 @@ def test_embedded_sample_file_layout():
         assert all(arrays[key].dtype == np.uint8 for key in arrays.files)
 
 
-def test_no_embedded_mnist_sample():
-    with pytest.raises(datasets.DatasetNotFoundError, match="fashion_mnist"):
+def test_a_missing_embedded_sample_says_which_exist(places):
+    write_sample(places.root / "repo_data")
+    with pytest.raises(datasets.DatasetNotFoundError, match="exist for: fashion_mnist;"):
         datasets.load_dataset("mnist", sample=True)
+
+
+# choose_data: what a command reads without --full or --sample
+
+
+def write_sample(folder, n_train=30, n_test=20):
+    """Writes a small `fashion_mnist_sample.npz` into `folder` (the repository's data folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    np.savez(folder / "fashion_mnist_sample.npz",
+             x_train=rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+             y_train=np.arange(n_train, dtype=np.uint8) % 10,
+             x_test=rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+             y_test=np.arange(n_test, dtype=np.uint8) % 10)
+
+
+@pytest.fixture
+def no_keras(monkeypatch):
+    """Makes importing keras fail: a download attempt would raise instead of going online."""
+    monkeypatch.setitem(sys.modules, "keras", None)
+
+
+def test_the_default_reads_a_local_full_set(places, no_keras):
+    write_sample(places.root / "repo_data")
+    write_idx_set(places.system)
+    assert datasets.choose_data() == (False, None)
+
+
+def test_the_default_falls_back_to_the_sample_with_one_line_on_how_to_get_the_full_set(
+        places, no_keras, monkeypatch):
+    write_sample(places.root / "repo_data")
+    monkeypatch.chdir(places.root)
+    sample, note = datasets.choose_data()
+    assert sample is True
+    assert "\n" not in note
+    assert note.startswith("the full Fashion-MNIST was not found on this machine, so this run "
+                           "uses the embedded sample (30 train / 20 test images)")
+    assert "apt-get install dataset-fashion-mnist" in note
+    # The folder to copy the files into, relative to the working directory.
+    assert f"copy its four .gz files into {os.path.join('repo_data', 'fashion_mnist')}{os.sep}," in note
+    assert note.endswith("or add --full to download it")
+    images, _ = datasets.load_dataset(split="test", sample=sample)
+    assert images.shape == (20, 28, 28, 1)
+
+
+def test_a_corrupt_local_full_set_is_an_error_not_a_fallback(places, no_keras):
+    write_sample(places.root / "repo_data")
+    write_idx_set(places.repo)
+    labels_file = places.repo / "train-labels-idx1-ubyte.gz"
+    labels_file.write_bytes(labels_file.read_bytes()[:10])
+    sample, note = datasets.choose_data()
+    assert (sample, note) == (False, None)
+    with pytest.raises(datasets.CorruptDatasetError, match="train-labels-idx1-ubyte.gz"):
+        datasets.load_dataset(sample=sample)
+
+
+def test_without_a_full_set_or_a_sample_the_default_is_an_error_that_names_full(
+        places, no_keras):
+    with pytest.raises(datasets.DatasetNotFoundError) as info:
+        datasets.choose_data()
+    message = str(info.value)
+    assert message.startswith("Fashion-MNIST not found. Looked, in order, in:")
+    assert "not tried (--full on the command line tries it)" in message
+
+
+def test_full_and_sample_are_taken_as_asked(places, no_keras):
+    assert datasets.choose_data(full=True) == (False, None)  # Even with no copy: load_dataset says.
+    assert datasets.choose_data(sample=True) == (True, None)
+    with pytest.raises(ValueError, match="not both"):
+        datasets.choose_data(full=True, sample=True)
+    with pytest.raises(ValueError, match="Unknown data set"):
+        datasets.choose_data("cifar10")
+
+
+def test_the_download_has_a_time_limit_per_network_operation(places, monkeypatch):
+    seen = []
+
+    def load_data():
+        seen.append(socket.getdefaulttimeout())
+        raise OSError("timed out")
+
+    fake_keras(monkeypatch, load_data)
+    before = socket.getdefaulttimeout()
+    with pytest.raises(datasets.DatasetNotFoundError, match="failed .OSError: timed out."):
+        datasets.load_dataset()
+    assert seen == [datasets.DOWNLOAD_TIMEOUT]
+    assert socket.getdefaulttimeout() == before
+
+
+def test_split_sizes(places):
+    write_idx_set(places.system, n_train=6, n_test=4)
+    write_sample(places.root / "repo_data", n_train=30, n_test=20)
+    assert datasets.split_sizes() == {"train": 6, "test": 4}
+    assert datasets.split_sizes(sample=True) == {"train": 30, "test": 20}
 
 
 def test_sample_builder_is_deterministic_and_stratified(tmp_path):

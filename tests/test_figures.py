@@ -1,5 +1,7 @@
 """Tests of the lecture figures: every figure draws from tiny models, and the CLI's options.
 
+Also the picture of a training run, and the training plan the CLI prints.
+
 The models are built untrained with the reference recipes and the embedded
 sample supplies the images, so that drawing every figure takes seconds; the
 figures' content is checked by eye from the real run (see the README).
@@ -10,13 +12,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-from assignment import datasets, training
-from assignment.figures import cli, convolution, registry
+from assignment import datasets, model_cache, training
+from assignment.figures import cli, convolution, estimate, registry
+from assignment.figures import models as models_module
 from assignment.figures.beta_sweep import kl_per_dimension
 from assignment.figures.context import FigureContext, in_batches
 from assignment.figures.latent import latent_grid
-from assignment.figures.models import REFERENCE_MODELS
-from assignment.implementation import load_implementation
+from assignment.figures.models import REFERENCE_MODELS, ReferenceModels
+from assignment.figures.run_picture import SAMPLE_ROWS, draw_run_picture, prior_samples
+from assignment.implementation import SOLUTION_DIR, load_implementation
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +175,129 @@ def test_in_batches_concatenates_arrays_and_tuples():
     np.testing.assert_allclose(in_batches(lambda b: b * 2, x, batch_size=3), x * 2)
     first, second = in_batches(lambda b: (b, -b), x, batch_size=4)
     np.testing.assert_allclose(second, -x)
+
+
+# The picture of a training run
+
+
+@pytest.mark.parametrize("name", training.MODEL_NAMES)
+def test_the_run_picture_of_every_model(name, impl, test_data, tmp_path):
+    model = training.build_model(impl, name, seed=0)
+    x, y = test_data
+    model((x[:2], y[:2]) if training.get_recipe(name).needs_labels else x[:2])
+    path = draw_run_picture(model, name, x, y, datasets.CLASS_NAMES["fashion_mnist"],
+                            tmp_path / f"{name}.png", f"{name}: untrained", dpi=40)
+    assert path == tmp_path / f"{name}.png" and sorted(tmp_path.iterdir()) == [path]
+    assert path.read_bytes()[:4] == b"\x89PNG" and path.stat().st_size > 1000
+
+
+def test_the_run_picture_samples_only_generative_models_and_the_cvae_by_class(impl, tiny_models):
+    assert prior_samples(tiny_models["ae"], "ae", 10, seed=0) is None
+    assert prior_samples(tiny_models["vqvae"], "vqvae", 10, seed=0) is None
+    assert np.asarray(prior_samples(tiny_models["vae"], "vae", 10, seed=0)).shape == (
+        SAMPLE_ROWS * 10, 28, 28, 1)
+    cvae = tiny_models["cvae"]
+    samples = np.asarray(prior_samples(cvae, "cvae", 10, seed=0))
+    labels = np.tile(np.arange(10), SAMPLE_ROWS)
+    np.testing.assert_allclose(samples, np.asarray(cvae.sample(labels, seed=0)), atol=1e-6)
+
+
+# Training plan, estimates and progress
+
+
+def test_estimates_scale_with_epochs_and_images_and_read_as_durations():
+    once = estimate.training_seconds("vae", 1, 6000)
+    assert estimate.training_seconds("vae", 10, 6000) - estimate.SETUP_SECONDS["vae"] == (
+        pytest.approx(10 * (once - estimate.SETUP_SECONDS["vae"])))
+    assert set(estimate.IMAGES_PER_SECOND) == set(estimate.SETUP_SECONDS) == set(training.RECIPES)
+    assert [estimate.format_duration(s) for s in (42.4, 150, 5400)] == ["42 s", "2.5 min", "1.5 h"]
+
+
+@pytest.fixture
+def fake_cache(monkeypatch):
+    """`cached_model` returns the key's settings; `is_cached` is True for the keys in `cached`."""
+    cached = set()
+    monkeypatch.setattr(models_module.model_cache, "is_cached",
+                        lambda name, **kwargs: (name, kwargs.get("latent_dim")) in cached)
+    monkeypatch.setattr(models_module.model_cache, "cached_model",
+                        lambda name, **kwargs: ("model", name, kwargs.get("latent_dim")))
+    return cached
+
+
+def test_the_plan_lists_the_models_to_train_and_each_logs_its_progress(fake_cache, monkeypatch):
+    fake_cache.add(("ae", None))  # "ae" is cached, "ae2" and "vae" are not.
+    lines = []
+    models = ReferenceModels(sample=True, log=lines.append)
+    plan = models.plan(["ae2", "vae", "ae", "vae"])
+    images = datasets.split_sizes(sample=True)["train"]
+    assert plan == {"ae2": estimate.training_seconds("ae", 10, images),
+                    "vae": estimate.training_seconds("vae", 10, images)}
+    clock = iter([0.0, 30.0, 100.0, 160.0, 220.0])  # ae2: 30 s; ae: loaded; vae: 60 s
+    monkeypatch.setattr(models_module.time, "perf_counter", lambda: next(clock))
+    assert models["ae2"] == ("model", "ae", 2)
+    assert lines == [
+        f"model 1 of 2 to train: ae2 (ae, latent 2, 10 epochs), about "
+        f"{estimate.format_duration(plan['ae2'])}",
+        "model 1 of 2 trained in 30 s; the last one takes about "
+        f"{estimate.format_duration(plan['vae'] * 30.0 / plan['ae2'])}",
+    ]
+    lines.clear()
+    assert models["ae"] == ("model", "ae", None) and lines == []  # Cached: no progress line.
+    models["vae"]
+    assert lines[-1] == "model 2 of 2 trained in 60 s"
+    assert models["vae"] == ("model", "vae", None) and len(lines) == 2  # Once only.
+
+
+def test_retrain_plans_every_model(fake_cache):
+    fake_cache.update({("ae", None), ("vae", None)})
+    assert list(ReferenceModels(sample=True, retrain=True).plan(["ae", "vae"])) == ["ae", "vae"]
+    assert ReferenceModels(sample=True).plan(["ae", "vae"]) == {}
+
+
+def test_the_printed_plan_says_what_where_and_about_how_long(capsys):
+    cli.print_training_plan({"vae": 70.0, "vae-beta4": 40.0}, SOLUTION_DIR)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (f"models: 2 to train from {SOLUTION_DIR} (the rest are cached), about "
+                        "1.8 min in all (estimated from training speeds measured on a 2-core "
+                        f"CPU); cached in {model_cache.CACHE_DIR}:")
+    assert lines[1:] == ["  vae        vae, latent 2, beta 1, 10 epochs, about 70 s",
+                         "  vae-beta4  vae, latent 8, beta 4, 5 epochs, about 40 s"]
+    cli.print_training_plan({}, SOLUTION_DIR)
+    assert capsys.readouterr().out == "models: every model these figures need is cached\n"
+
+
+# Data and arguments of the command line
+
+
+def test_without_the_full_data_set_the_figures_use_the_sample_and_say_so(
+        tmp_path, monkeypatch, capsys):
+    (tmp_path / "data").mkdir()
+    sample = datasets.sample_file("fashion_mnist")
+    (tmp_path / "data" / sample.name).symlink_to(sample)
+    monkeypatch.setattr(datasets, "DATA_DIR", tmp_path / "data")
+    monkeypatch.setattr(datasets, "SYSTEM_DIRS", {"fashion_mnist": tmp_path / "system"})
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.delenv("ASSIGNMENT_DATA_DIR", raising=False)
+    monkeypatch.setenv("ASSIGNMENT_NO_DOWNLOAD", "1")
+    out = tmp_path / "out"
+    assert cli.main(["--only", "gaussians-kl", "--out", str(out), "--format", "png",
+                     "--dpi", "30"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("note: the full Fashion-MNIST was not found on this machine")
+    assert captured.err.count("\n") == 1
+    assert "data: Fashion-MNIST, embedded sample" in captured.out
+    assert "models:" not in captured.out  # This figure needs no model.
+    assert (out / "gaussians-kl.png").is_file()
+    assert cli.main(["--full", "--only", "gaussians-kl", "--out", str(out)]) == 1
+    assert capsys.readouterr().err.startswith("error: Fashion-MNIST not found. Looked")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sample", "--full"], "argument --full: not allowed with argument --sample"),
+    (["--impl", "no/such/folder"], "--impl: no such directory: no/such/folder"),
+])
+def test_cli_bad_arguments_exit_2_with_a_message(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

@@ -9,4 +9,7 @@ The package is one module per family of figures (`convolution`,
 each figure a function `draw(ctx, out_path)`. `registry` lists them, `models`
 says how the models they need are trained and cached, `context` holds what a
 figure is drawn from, `style` the shared look, and `cli` the command line.
+`estimate` says about how long training the models takes, and
+`run_picture` draws the picture `python -m assignment.train` saves beside
+the model it trained.
 """

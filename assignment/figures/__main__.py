@@ -3,5 +3,7 @@
 import sys
 
 from assignment.figures.cli import main
+from assignment.quiet import quiet_tensorflow
 
+quiet_tensorflow()
 sys.exit(main())

@@ -1,6 +1,7 @@
 """Command line: `python -m assignment.figures --out DIR [--only NAME ...] [--list]`."""
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -15,9 +16,12 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m assignment.figures",
         description=(
-            "Draw every lecture figure as PNG and PDF. The reference models are trained "
-            "once (seeded; the full Fashion-MNIST when installed, else the embedded sample) "
-            "and cached under build/models/; later runs load them."
+            "Draw every lecture figure as PNG and PDF. The models the figures need are "
+            "trained once (seeded; on the full Fashion-MNIST when a copy is found, else on "
+            "the embedded sample) and cached: the reference solution's under build/models/, "
+            "another implementation's (--impl) under build/impl-models/, in a folder of its "
+            "own; later runs load them. Before training, the command lists the models it "
+            "will train and about how long that takes."
         ),
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
@@ -29,8 +33,12 @@ def build_parser():
     parser.add_argument("--list", action="store_true", help="list the figures and exit")
     parser.add_argument("--retrain", action="store_true",
                         help="train the models again even when cached")
-    parser.add_argument("--sample", action="store_true",
-                        help="use the embedded sample even when the full data set is installed")
+    data = parser.add_mutually_exclusive_group()
+    data.add_argument("--sample", action="store_true",
+                      help="use the embedded sample even when the full data set is here")
+    data.add_argument("--full", action="store_true",
+                      help="use the full data set, downloading it when no copy is found "
+                           "(default: the full set when found, else the embedded sample)")
     parser.add_argument("--format", nargs="+", choices=("png", "pdf", "svg"), default=["png", "pdf"],
                         dest="formats", help="file formats (default: png pdf)")
     parser.add_argument("--dpi", type=int, default=150, help="resolution of PNG files (default: 150)")
@@ -83,6 +91,23 @@ def draw_figures(figures, ctx, out_dir, log=print):
     return written, failed
 
 
+def print_training_plan(plan, impl_dir):
+    """Prints what `plan` (`ReferenceModels.plan`) will train, where it is cached and about how long."""
+    from assignment import model_cache
+    from assignment.figures import estimate
+    from assignment.figures.models import describe_model
+
+    if not plan:
+        print("models: every model these figures need is cached")
+        return
+    print(f"models: {len(plan)} to train from {impl_dir} (the rest are cached), about "
+          f"{estimate.format_duration(sum(plan.values()))} in all (estimated from training "
+          f"speeds measured on a 2-core CPU); cached in {model_cache.cache_dir(impl_dir)}:")
+    width = max(len(key) for key in plan)
+    for key, seconds in plan.items():
+        print(f"  {key:<{width}}  {describe_model(key)}, about {estimate.format_duration(seconds)}")
+
+
 def main(argv=None):
     """Runs the command line; returns the exit status."""
     parser = build_parser()
@@ -94,19 +119,31 @@ def main(argv=None):
         figures = registry.select(args.only)
     except ValueError as error:
         parser.error(str(error))
+    if not args.impl.is_dir():
+        parser.error(f"--impl: no such directory: {args.impl}")
 
-    from assignment import datasets, model_cache
+    from assignment import datasets
     from assignment.figures.context import FigureContext
     from assignment.figures.models import ReferenceModels
     from assignment.implementation import load_implementation
 
     start = time.perf_counter()
-    sample = args.sample or not model_cache.full_data_available()
-    print(f"data: {datasets.describe_source(sample=sample)}")
-    x_test, y_test = datasets.load_dataset(split="test", sample=sample)
+    try:
+        sample, note = datasets.choose_data(full=args.full, sample=args.sample)
+        if note:
+            print(f"note: {note}", file=sys.stderr, flush=True)
+        x_test, y_test = datasets.load_dataset(split="test", sample=sample)
+        print(f"data: {datasets.describe_source(sample=sample)}")
+    except (datasets.DatasetNotFoundError, datasets.CorruptDatasetError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    models = ReferenceModels(impl_dir=args.impl, sample=sample, retrain=args.retrain)
+    keys = registry.required_models(figures)
+    if keys:
+        print_training_plan(models.plan(keys), args.impl)
     ctx = FigureContext(
         impl=load_implementation(args.impl),
-        models=ReferenceModels(impl_dir=args.impl, sample=sample, retrain=args.retrain),
+        models=models,
         x_test=x_test,
         y_test=y_test,
         class_names=datasets.CLASS_NAMES["fashion_mnist"],

@@ -12,11 +12,12 @@ Commands:
 """
 
 import argparse
-import os
 import sys
 
-# Quiet TensorFlow's start-up chatter, as `assignment/__init__.py` does.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from assignment.quiet import quiet_tensorflow
+
+# Before anything imports TensorFlow: its start-up chatter stays off the terminal.
+quiet_tensorflow()
 
 
 def train_classifier(args):
