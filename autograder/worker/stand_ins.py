@@ -207,8 +207,6 @@ STAND_INS = {
     "3.10": StandIn("vae", "VAE", "draw_prior", _test_draw_prior, _draw_prior),
     "5.1": StandIn("vqvae", "VectorQuantizer", "indices", _test_indices, _indices),
 }
-# What a TODO's stand-in covers: Sampling stands in for both its TODOs.
-COVERS = {"3.2": ("3.1", "3.2")}
 
 
 def _rebind(impl, owner, name, new):
