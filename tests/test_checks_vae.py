@@ -145,7 +145,7 @@ def test_reporting_the_weighted_kl_is_named():
     right = {f"beta{b:g}": {"output_shape": [16, 28, 28, 1], "loss_count": 1,
                             "loss_shapes": [[]], "loss_total": b * kl.mean(), "kl": kl,
                             "z_mean": np.zeros((16, 3)), "z_log_var": np.zeros((16, 3)),
-                            "calls_differ": True}
+                            "uses_sampling": True}
              for b in checks.AddLoss.BETAS}
     weighted = {"metrics": {"kl_loss": beta * kl.mean(), "loss": 1.0}, "kl": kl}
     outcome = score("vae.add_loss", {**right, "reported": weighted})
