@@ -209,27 +209,23 @@ STAND_INS = {
 }
 
 
-def _rebind(impl, owner, name, new):
-    """Puts `new` in place of `owner.name` (a class attribute) or of a module-level `name`.
+def _rebind(impl, owner, piece, name, new):
+    """Puts `new` in place of `piece`: `owner.name` (a class attribute) or a module-level `name`.
 
     A module-level piece is replaced in every loaded student module that holds
-    the same object (e.g. `from vae import kl_divergence` in `cvae.py`).
+    it (e.g. `from vae import kl_divergence` in `cvae.py`).
 
     Returns:
         A function that undoes the change.
     """
     if owner is not None:
-        old = owner.__dict__[name]
         setattr(owner, name, new)
-        return lambda: setattr(owner, name, old)
-    modules = [module for module in vars(impl).values()
-               if isinstance(module, types.ModuleType) and name in module.__dict__]
-    olds = [(module, module.__dict__[name]) for module in modules]
-    original = olds[0][1] if olds else None
-    for module, old in olds:
-        if old is original:
-            setattr(module, name, new)
-    return lambda: [setattr(module, name, old) for module, old in olds]
+        return lambda: setattr(owner, name, piece)
+    holders = [module for module in vars(impl).values()
+               if isinstance(module, types.ModuleType) and module.__dict__.get(name) is piece]
+    for module in holders:
+        setattr(module, name, new)
+    return lambda: [setattr(module, name, piece) for module in holders]
 
 
 def _code_objects(piece):
@@ -282,7 +278,8 @@ def standing_in(impl, todo_ids, student_dir):
                 if piece is None or not raised_in(error, piece, student_dir):
                     continue
                 reason, _ = describe_exception(error, student_dir)
-                undo.append(_rebind(impl, owner, stand_in.name, stand_in.replacement(impl)))
+                undo.append(_rebind(impl, owner, piece, stand_in.name,
+                                    stand_in.replacement(impl)))
                 used[todo_id] = f"{stand_in.label}: {reason}"
         yield used
     finally:
