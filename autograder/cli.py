@@ -6,6 +6,7 @@ Each command is a module of :mod:`autograder.commands` registered in
 
 import argparse
 import importlib
+import sys
 
 COMMANDS = (
     ("build-stencil", "autograder.commands.build_stencil"),
@@ -38,5 +39,7 @@ def build_parser():
 
 def main(argv=None):
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the command, return its exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     return args.run(args)

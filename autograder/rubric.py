@@ -47,8 +47,11 @@ class Part:
         id: short name used by `-q PART`.
         title: shown in reports.
         modules: student modules the part imports.
-        time_limit: seconds the part's worker may run in total.
-        memory_limit_mb: resident memory the part's worker may use.
+        time_limit: seconds the part's workers may run in total on the reference
+            machine (2 cores), at least 3 times what the solution takes there;
+            the grading machine scales it by its speed (`autograder.time_limits`).
+        memory_limit_mb: memory the part's worker may add to what it shares with
+            the zygote (less where the container's limit leaves less).
         checks: its `Item`s, in grading order.
         bonus: whether its points are extra credit on top of 100.
     """
@@ -71,7 +74,7 @@ RUBRIC = (
         "transposed_conv",
         "Part 1: transposed convolution",
         modules=("transposed_conv",),
-        time_limit=60,
+        time_limit=30,
         memory_limit_mb=1500,
         checks=(
             Item("transposed_conv.output_length", "Output length rule of Conv2DTranspose", 4,
@@ -89,7 +92,7 @@ RUBRIC = (
         "autoencoders",
         "Part 2: autoencoders",
         modules=("autoencoder",),
-        time_limit=180,
+        time_limit=60,
         memory_limit_mb=1500,
         checks=(
             Item("autoencoders.encoder_shapes", "Encoder output shapes", 3, todos=("2.1", "2.2")),
@@ -110,7 +113,7 @@ RUBRIC = (
         "vae",
         "Part 3: variational autoencoder",
         modules=("autoencoder", "vae"),
-        time_limit=240,
+        time_limit=120,
         memory_limit_mb=1500,
         checks=(
             Item("vae.sampling_statistics", "Sampling: shape, mean and standard deviation", 4,
@@ -140,7 +143,7 @@ RUBRIC = (
         "cvae",
         "Part 4: conditional VAE",
         modules=("autoencoder", "vae", "cvae"),
-        time_limit=180,
+        time_limit=90,
         memory_limit_mb=1500,
         checks=(
             Item("cvae.conditioning", "Labels condition the encoder, decoder and samples", 5,
@@ -154,7 +157,7 @@ RUBRIC = (
         "vqvae",
         "Part 5 (bonus): VQ-VAE",
         modules=("autoencoder", "vqvae"),
-        time_limit=150,
+        time_limit=60,
         memory_limit_mb=1500,
         bonus=True,
         checks=(

@@ -41,7 +41,7 @@ import zlib
 from pathlib import Path
 
 from assignment.implementation import REPO_ROOT, SOLUTION_DIR
-from autograder import plain
+from autograder import plain, time_limits
 from autograder.checks.context import GradingContext
 from autograder.checks.registry import Outcome, ProbeFailed
 from autograder.protocol import Probe
@@ -190,7 +190,8 @@ def probe_seed(seed, key):
 
 
 def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBRIC, checks=None,
-          probe_module=PROBE_MODULE, isolation=None, secrets=SECRETS, sandbox=Sandbox):
+          probe_module=PROBE_MODULE, isolation=None, secrets=SECRETS, sandbox=Sandbox,
+          on_part=None, time_scale=None):
     """Grades the student files in `directory`.
 
     Args:
@@ -209,6 +210,9 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
             user when they run as another user (see `sandbox.protect`).
         sandbox: the class that runs a part's probes (`sandbox.Sandbox`; the
             tests pass a double that runs them in this process).
+        on_part: called with the `GradeReport` so far after each part.
+        time_scale: a `time_limits.TimeScale` (default: measured on this
+            machine when grading with `sandbox.Sandbox`, else the rubric's limits).
 
     Returns:
         A `GradeReport`.
@@ -226,12 +230,16 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
         checks = _registered_checks()
     isolation = isolation or choose_isolation()
     protect(secrets, isolation)
+    if time_scale is None:
+        time_scale = (time_limits.measure(selected, isolation, sandbox) if sandbox is Sandbox
+                      else time_limits.TimeScale())
+    notes = (isolation.summary, time_scale.describe())
     ctx = GradingContext(seed)
     reports = {}
     part_reports = []
     for part in selected:
         part_started = time.monotonic()
-        probes = _PartProbes(part, directory, probe_module, isolation, seed, sandbox)
+        probes = _PartProbes(part, directory, probe_module, isolation, seed, sandbox, time_scale)
         try:
             for item in part.checks:
                 if include_hidden or item.visibility == VISIBLE:
@@ -240,21 +248,25 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
         finally:
             probes.close()
         part_reports.append(PartReport(part, time.monotonic() - part_started, *probes.usage()))
+        report = GradeReport(str(directory), seed, include_hidden, tuple(reports.values()),
+                             tuple(part_reports), time.monotonic() - started, notes)
+        if on_part is not None:
+            on_part(report)
     return GradeReport(str(directory), seed, include_hidden, tuple(reports.values()),
-                       tuple(part_reports), time.monotonic() - started,
-                       (isolation.note,) if isolation.note else ())
+                       tuple(part_reports), time.monotonic() - started, notes)
 
 
 class _PartProbes:
     """Runs the probes of one part in a sandbox started on first use, once per distinct probe."""
 
-    def __init__(self, part, directory, probe_module, isolation, seed, sandbox_class):
+    def __init__(self, part, directory, probe_module, isolation, seed, sandbox_class, time_scale):
         self.part = part
         self.directory = directory
         self.probe_module = probe_module.format(part=part.id)
         self.isolation = isolation
         self.seed = seed
         self.sandbox_class = sandbox_class
+        self.time_scale = time_scale
         self.sandbox = None
         self.runs = {}
 
@@ -269,8 +281,9 @@ class _PartProbes:
         if self.sandbox is None:
             self.sandbox = self.sandbox_class(
                 self.directory, self.part.modules, self.probe_module,
-                time_limit=self.part.time_limit, memory_limit_mb=self.part.memory_limit_mb,
-                isolation=self.isolation)
+                time_limit=self.time_scale.part_limit(self.part),
+                memory_limit_mb=self.part.memory_limit_mb, isolation=self.isolation,
+                probe_time_scale=self.time_scale.factor)
         result = self.sandbox.run(probe, seed=probe_seed(self.seed, key))
         self.runs[key, probe.stand_ins] = dataclasses.replace(result, probe=probe)
         return self.runs[key, probe.stand_ins]

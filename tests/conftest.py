@@ -38,3 +38,15 @@ def small_data(sample_data):
     """The first 512 images of the sample (every class appears about 50 times)."""
     x, y = sample_data
     return x[:512], y[:512]
+
+
+@pytest.fixture(autouse=True)
+def graded_in_this_process(tmp_path, monkeypatch):
+    """`grade --results` run in the test's process grades there, as the supervisor's child does.
+
+    Tests that start `python -m autograder grade` as a process of its own
+    drop the variable from that process's environment to have it supervised.
+    """
+    from autograder.supervisor import PROGRESS_VARIABLE
+
+    monkeypatch.setenv(PROGRESS_VARIABLE, str(tmp_path / ".progress.json"))

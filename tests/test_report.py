@@ -171,7 +171,7 @@ def test_grade_refuses_a_service_destination_that_is_not_there(tmp_path, monkeyp
 def test_grade_prints_the_table_and_writes_results(tmp_path, monkeypatch, capsys):
     calls = []
 
-    def fake_grade(directory, parts, include_hidden, seed, secrets):
+    def fake_grade(directory, parts, include_hidden, seed, secrets, on_part):
         calls.append((Path(directory), parts, include_hidden, seed, secrets[-1]))
         return grade_report()
 

@@ -18,6 +18,7 @@ from autograder import runner
 from autograder.formats.gradescope import results_json
 from autograder.rubric import AFTER_DUE_DATE
 from autograder.sandbox import Isolation
+from autograder.time_limits import TimeScale
 from tests.fixtures.fake_checks import (
     PROBE_MODULE,
     Broken,
@@ -44,10 +45,11 @@ CHECKS = {"a.answer": Doubles(), "a.echo": Echoes(), "a.again": Doubles(),
           "b.draw": Draws()}
 
 
-def grade(directory, parts=None, include_hidden=True, seed=0, rubric=RUBRIC, checks=CHECKS):
+def grade(directory, parts=None, include_hidden=True, seed=0, rubric=RUBRIC, checks=CHECKS,
+          **options):
     """`runner.grade` on the fake rubric, with workers that keep the test's user."""
     return runner.grade(directory, parts, include_hidden, seed, rubric=rubric, checks=checks,
-                        probe_module=PROBE_MODULE, isolation=Isolation(), secrets=())
+                        probe_module=PROBE_MODULE, isolation=Isolation(), secrets=(), **options)
 
 
 def submit(tmp_path, fixture):
@@ -149,7 +151,7 @@ def test_hostile_code_fails_only_what_it_touches(tmp_path, fixture, function, me
     time_limit = 1.0 if fixture == "infinite_loop" else 20.0
     checks = {"h.hostile": Doubles(function, time_limit=time_limit), "h.echo": Echoes(),
               "h.draw": Draws()}
-    report = grade(tmp_path, rubric=rubric, checks=checks)
+    report = grade(tmp_path, rubric=rubric, checks=checks, time_scale=TimeScale())
     hostile, *others = report.checks
     assert hostile.status == runner.FAILED and hostile.feedback.startswith(message)
     assert [other.status for other in others] == [runner.PASSED, runner.PASSED]

@@ -31,6 +31,7 @@ from autograder import runner
 from autograder.cli import main
 from autograder.formats import files
 from autograder.rubric import RUBRIC, VISIBLE
+from autograder.supervisor import PROGRESS_VARIABLE
 from tests.fixtures import service_contracts as contracts
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -45,8 +46,12 @@ VISIBLE_POINTS = sum(check.points for part in RUBRIC if not part.bonus for check
 
 
 def environment(**extra):
-    """This process's environment without this repository on the path, plus `extra`."""
-    kept = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    """This process's environment without this repository on the path, plus `extra`.
+
+    Without the test's progress file either: the service's grading is supervised, as on the service.
+    """
+    kept = {key: value for key, value in os.environ.items()
+            if key not in ("PYTHONPATH", PROGRESS_VARIABLE)}
     return {**kept, "AUTOGRADER_PYTHON": sys.executable, **extra}
 
 

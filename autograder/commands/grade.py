@@ -6,6 +6,9 @@ whole feedback of each check that did not pass. With `--format` (or
 format a grading service reads (`autograder.formats`), where it reads them:
 once, whole, valid even when the grader fails itself. When they go to
 standard output (Autolab's autoresult, or `--results -`), nothing else does.
+Into a file they are written by a supervisor (`autograder.supervisor`) that
+grades in a child process: if that process dies, the results still come out,
+with what was graded before.
 
 `--collect` grades an upload as a student made it (a folder or a `.zip`,
 flat or nested): the module files found in it, and notes on what was found.
@@ -14,6 +17,7 @@ another user) are shown with `--staff` or `--all`.
 """
 
 import dataclasses
+import os
 import sys
 import tempfile
 import time
@@ -22,6 +26,7 @@ from pathlib import Path
 
 from autograder.formats import SERVICES
 from autograder.rubric import RUBRIC, parts
+from autograder.supervisor import PROGRESS_VARIABLE
 
 # Destinations that are streams, not files whose folder must be kept from student code.
 STREAMS = ("-", "/dev/fd/")
@@ -64,10 +69,11 @@ def _grade(args, selected, secrets):
     from assignment.implementation import MODULE_NAMES
     from autograder.runner import grade
     from autograder.services.submission import Collected, SubmissionError, collect
+    from autograder.supervisor import save_progress
 
     if not args.collect:
         return grade(args.directory, args.parts, args.include_hidden, args.seed,
-                     secrets=secrets), None
+                     secrets=secrets, on_part=save_progress), None
     modules = tuple(name for name in MODULE_NAMES if any(name in part.modules for part in selected))
     with tempfile.TemporaryDirectory(prefix="upload-") as temporary:
         files = Path(temporary)
@@ -76,8 +82,23 @@ def _grade(args, selected, secrets):
         except SubmissionError as error:
             missing = ", ".join(f"{name}.py" for name in modules)
             upload = Collected({}, (str(error), f"Missing: {missing}."), modules)
-        report = grade(files, args.parts, args.include_hidden, args.seed, secrets=secrets)
+        report = grade(files, args.parts, args.include_hidden, args.seed, secrets=secrets,
+                       on_part=save_progress)
     return dataclasses.replace(report, directory=str(args.directory)), upload
+
+
+def _supervise(args, writer, destination, selected, started):
+    """Grades in a child process and writes valid results even if that process dies."""
+    from autograder.supervisor import report_after_failure, supervise
+
+    def write_report(status, progress):
+        report = report_after_failure(args.directory, selected, args.include_hidden, progress,
+                                      status, time.monotonic() - started)
+        print(f"grade: {report.notes[-1]} The results hold what was graded before that.",
+              file=sys.stderr)
+        writer.write(writer.results(report), destination)
+
+    return supervise(args.argv, destination, write_report)
 
 
 def run(args):
@@ -117,6 +138,8 @@ def run(args):
         folder = Path(destination).absolute().parent
         folder.mkdir(parents=True, exist_ok=True)
         secrets += (folder,)
+        if getattr(args, "argv", None) and PROGRESS_VARIABLE not in os.environ:
+            return _supervise(args, writer, destination, selected, started)
     try:
         report, upload = _grade(args, selected, secrets)
         table = format_table(report, verbose=args.verbose, notes=args.staff or args.include_hidden,

@@ -81,11 +81,12 @@ class EvaluationClassifier:
         weights: the arrays of `build_classifier`'s model, in its order
             (`model.get_weights()`): kernel and bias of the three convolutions,
             of the feature layer and of the softmax layer.
-        batch_size: images per forward pass (bounds memory: about 60 MB of
-            image patches for 250 images).
+        batch_size: images per forward pass; it bounds memory at the same
+            speed (traced peak embedding 1,000 images: 21 MB with 64, 80 MB
+            with 250; 1.5 s either way).
     """
 
-    def __init__(self, weights, batch_size=250):
+    def __init__(self, weights, batch_size=64):
         weights = [np.asarray(array, dtype=np.float32) for array in weights]
         if len(weights) != 10:
             raise ValueError(f"Expected the 10 weight arrays of build_classifier's model, "

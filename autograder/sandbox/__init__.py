@@ -18,9 +18,11 @@ The messages exchanged with the worker are `autograder.protocol`'s.
 from autograder.sandbox.isolation import (  # noqa: F401
     Isolation,
     SandboxError,
+    available_namespaces,
     can_read,
     choose_isolation,
     needed_paths,
     protect,
+    reveal_plan,
 )
 from autograder.sandbox.worker_process import Sandbox  # noqa: F401

@@ -1,17 +1,30 @@
-"""Who the workers run as, and what they must not read.
+"""Who the workers run as, what they can see, and what they must not read.
 
-When the grader runs as root (as on Gradescope) workers run as an unprivileged
-user (`nobody` unless `$AUTOGRADER_WORKER_USER` names another), with no
-supplementary groups and no way to regain privileges; `protect` makes the
-grader's secrets unreadable for that user. When the grader does not run as
-root no user change is possible: student code then runs as the grader's own
-user and can read and write what that user can (it still cannot change a
-score, which the grader computes and writes last). When root cannot switch
-users (e.g. Python lies in root's home directory, which `nobody` cannot
-enter), `Isolation.note` says so.
+Three protections, each used wherever the kernel allows it:
+
+- **Another user.** When the grader runs as root (as on Gradescope) workers
+  run as an unprivileged user (`nobody` unless `$AUTOGRADER_WORKER_USER`
+  names another), with no supplementary groups and no way to regain
+  privileges; `protect` makes the grader's secrets unreadable for that user.
+- **Namespaces.** Each worker is process 1 of a PID namespace of its own,
+  with a mount namespace and a `/proc` of its own: it sees no process of the
+  grader's and can signal none (`autograder.worker.confinement`). Root can
+  always create them unless its container forbids it (Docker's default
+  profile does); a grader that is not root uses a user namespace to create
+  them where the kernel lets unprivileged users do so.
+- **Revealed folders.** In its mount namespace a worker's user reaches the
+  interpreter even where it lies in a folder that user cannot enter (root's
+  home directory, say): that folder is covered by one in which only what a
+  worker needs appears (`needed_paths`), which also hides the rest of it.
+
+Without root no user change is possible: student code then runs as the
+grader's own user and can read and write what that user can (it still
+cannot change a score, which the grader computes and writes last).
+`Isolation.summary` says in one line which protections are in force.
 """
 
 import dataclasses
+import functools
 import os
 import pwd
 import stat
@@ -26,7 +39,7 @@ USER_VARIABLE = "AUTOGRADER_WORKER_USER"
 DEFAULT_USER = "nobody"
 # The grader's code that a worker runs: the worker package and the protocol it speaks.
 WORKER_CODE = ("autograder/__init__.py", "autograder/worker", "autograder/protocol.py",
-               "autograder/plain.py", "assignment")
+               "autograder/plain.py", "assignment", "data")
 
 
 class SandboxError(RuntimeError):
@@ -35,12 +48,16 @@ class SandboxError(RuntimeError):
 
 @dataclasses.dataclass(frozen=True)
 class Isolation:
-    """Who the workers run as, and with which Python.
+    """Who the workers run as, with which Python, and how they are confined.
 
     Attributes:
-        python: the interpreter that runs workers.
+        python: the interpreter that runs the workers' zygote.
         uid, gid, user: the unprivileged user workers switch to, or None when
             they keep the grader's user.
+        namespaces: None, `"root"` (PID and mount namespaces made as root) or
+            `"user"` (made inside a user namespace, without root).
+        reveal: `(blocked folder, paths)` pairs: folders the workers' user
+            cannot enter, and what in them it must reach (see `confinement.reveal`).
         note: why workers keep the grader's user (empty when they switch).
     """
 
@@ -48,11 +65,36 @@ class Isolation:
     uid: int | None = None
     gid: int | None = None
     user: str | None = None
+    namespaces: str | None = None
+    reveal: tuple = ()
     note: str = ""
 
     @property
     def drops_privileges(self):
         return self.uid is not None
+
+    @property
+    def summary(self):
+        """One line for the course staff: the protections in force and those missing."""
+        who = (f"Student code runs as {self.user}" if self.drops_privileges
+               else f"Student code runs as the grader's own user ({_user_name()})")
+        if self.namespaces:
+            sight = "in namespaces of its own: it cannot see or signal the grader's processes"
+        else:
+            sight = ("without namespaces (the kernel or the container refused them): "
+                     "it can see the grader's processes" +
+                     ("" if self.drops_privileges else " and signal them"))
+        files = ("" if self.drops_privileges else
+                 "; it can read and write what that user can (the results are still written)")
+        reason = f" {self.note}" if self.note else ""
+        return f"{who}, {sight}{files}.{reason}"
+
+
+def _user_name():
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
 
 
 def _allowed(info, uid, gids, want):
@@ -66,14 +108,17 @@ def _allowed(info, uid, gids, want):
     return bits & want == want
 
 
-def can_read(path, uid, gids):
+def can_read(path, uid, gids, below=None):
     """Whether user `uid` with groups `gids` can reach and read `path`, from its mode bits.
 
-    Every directory on the way needs search (x) permission; the target needs
-    read permission, and search permission too when it is a directory.
+    Every directory on the way needs search (x) permission (only those
+    inside `below`, when given); the target needs read permission, and search
+    permission too when it is a directory.
     """
     path = Path(os.path.realpath(path))
     for ancestor in reversed(path.parents):
+        if below is not None and (ancestor == below or ancestor in Path(below).parents):
+            continue
         if not _allowed(os.stat(ancestor), uid, gids, 0o1):
             return False
     info = os.stat(path)
@@ -88,41 +133,104 @@ def needed_paths(python):
     return [path for path in paths if path.exists()]
 
 
+def available_namespaces():
+    """`"root"`, `"user"` or None: which namespaces a worker can get here (tried in a child)."""
+    kind = "root" if os.geteuid() == 0 else "user"
+    return kind if _namespaces_work(kind) else None
+
+
+@functools.cache
+def _namespaces_work(kind):
+    from autograder.worker import confinement
+
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            confinement.enter_namespaces(user_namespace=kind == "user")
+            grandchild = os.fork()
+            if grandchild == 0:
+                try:
+                    confinement.mount_private_proc()
+                    os._exit(0)
+                except BaseException:  # noqa: BLE001
+                    os._exit(1)
+            status = os.waitpid(grandchild, 0)[1] != 0
+        finally:
+            os._exit(status)
+    return os.waitpid(child, 0)[1] == 0
+
+
+def reveal_plan(paths, uid, gids):
+    """`(blocked folder, paths in it)` pairs that make `paths` reachable for `uid`, or None.
+
+    For each path that `uid` cannot reach, the outermost folder on its way
+    that `uid` cannot enter is covered (see `confinement.reveal`); None when
+    a path would still be unreadable below that folder.
+    """
+    plan = {}
+    for path in map(lambda item: Path(os.path.realpath(item)), paths):
+        if can_read(path, uid, gids):
+            continue
+        blocked = next(ancestor for ancestor in reversed(path.parents)
+                       if not _allowed(os.stat(ancestor), uid, gids, 0o1))
+        if blocked == Path("/") or not can_read(path, uid, gids, below=blocked):
+            return None
+        plan.setdefault(blocked, []).append(path)
+    return tuple((str(blocked), tuple(str(path) for path in _outermost(paths)))
+                 for blocked, paths in sorted(plan.items()))
+
+
+def _outermost(paths):
+    """`paths` without those inside another of them."""
+    return [path for path in sorted(set(paths))
+            if not any(other != path and other in path.parents for other in paths)]
+
+
 def choose_isolation(user=None, python=None):
-    """Decides who the workers run as.
+    """Decides who the workers run as, and how they are confined.
 
     Not root: workers keep the grader's user (nothing else is possible), so
-    student code can read whatever the grader's user can read.
+    student code can read whatever the grader's user can read; they get a
+    user namespace and the PID and mount namespaces in it where the kernel allows.
     Root: workers run as `user`, else `$AUTOGRADER_WORKER_USER`, else
-    `nobody`. When the default user cannot read the interpreter or the worker
-    code (e.g. Python installed in root's home directory), workers keep root and the note
-    says why; a user named explicitly must work.
+    `nobody`, in PID and mount namespaces where they can be made. When that
+    user cannot read the interpreter or the worker code (e.g. Python
+    installed in root's home directory) the folder in the way is covered in
+    the workers' mount namespace (`reveal_plan`); where no namespace can be
+    made, workers keep root and the note says why. A user named explicitly must work.
 
     Raises:
         SandboxError: if an explicitly named user does not exist, is root, or
             cannot read what a worker needs.
     """
-    python = python or sys.executable
+    python = str(python or sys.executable)
+    namespaces = available_namespaces()
     if os.geteuid() != 0:
-        return Isolation(python)
+        return Isolation(python, namespaces=namespaces)
     explicit = user or os.environ.get(USER_VARIABLE)
     name = explicit or DEFAULT_USER
+    reveal = ()
     try:
         entry = pwd.getpwnam(name)
         if entry.pw_uid == 0:
             raise SandboxError(f"the worker user {name} is root")
-        blocked = [path for path in needed_paths(python)
-                   if not can_read(path, entry.pw_uid, {entry.pw_gid})]
+        needed = needed_paths(python)
+        gids = {entry.pw_gid}
+        blocked = [path for path in needed if not can_read(path, entry.pw_uid, gids)]
         if blocked:
-            raise SandboxError(f"user {name} cannot read {blocked[0]}")
+            plan = reveal_plan(needed, entry.pw_uid, gids) if namespaces else None
+            if plan is None:
+                raise SandboxError(f"user {name} cannot read {blocked[0]}")
+            reveal = plan
     except (KeyError, SandboxError) as error:
         reason = f"no user {name}" if isinstance(error, KeyError) else str(error)
         if explicit:
             raise SandboxError(f"Cannot run workers as {name}: {reason}.") from None
-        return Isolation(python, note=(
+        return Isolation(python, namespaces=namespaces, note=(
             f"Student code runs as root: {reason}. Install Python where every user can read it, "
             f"or name a user in ${USER_VARIABLE}."))
-    return Isolation(python, entry.pw_uid, entry.pw_gid, name)
+    return Isolation(python, entry.pw_uid, entry.pw_gid, name, namespaces, reveal)
 
 
 def protect(paths, isolation, needed=()):

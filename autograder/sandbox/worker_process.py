@@ -2,14 +2,15 @@
 
 A `Sandbox` serves one part of the rubric: it starts
 `python -m autograder.worker` (see `autograder.protocol`) on a private copy of
-the student's files (`workspace`), sends it one probe at a time and waits for
+the student's files (`workspace`), forked from the zygote (`launcher`), sends it one probe at a time and waits for
 the result while watching
 
 - time: each probe has its own limit, and all the probes of a part share the
   part's budget (worker start-up included);
-- memory: the resident memory of the worker's whole process tree
+- memory: the memory the worker's whole process tree adds to the zygote's
   (`processes.ProcessTree`), read from `/proc` every `poll_interval` seconds,
-  must stay under the part's limit. (An address-space limit, `RLIMIT_AS`,
+  must stay under the part's limit, and under what the container's own limit
+  leaves when the worker starts (`machine.memory_headroom_mb`). (An address-space limit, `RLIMIT_AS`,
   cannot be used: TensorFlow maps far more virtual memory than it ever
   touches.)
 - the worker's output, read from a pipe of which only the first and last few
@@ -17,36 +18,65 @@ the result while watching
 
 A probe that hangs, crashes, exits or exceeds the memory limit gets a one-line
 error, the worker and everything it started are killed, and the next probe
-gets a fresh worker. Who the worker runs as is decided by `isolation`.
+gets a fresh worker; so does the next probe after one that left the worker
+holding more than `RESTART_ABOVE_MB`. Who the worker runs as is decided by `isolation`.
 """
 
 import os
 import re
 import select
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 from assignment.implementation import REPO_ROOT
 from autograder import plain, protocol
 from autograder.protocol import ProbeResult
+from autograder.worker import zygote
 from autograder.sandbox.isolation import choose_isolation
 from autograder.sandbox.output import BoundedOutput
-from autograder.sandbox.processes import ProcessTree, make_subreaper
+from autograder.sandbox import machine
+from autograder.sandbox.launcher import LaunchError, shared_launcher
+from autograder.sandbox.processes import ProcessTree, anonymous_kb
 from autograder.sandbox.workspace import Workspace
 
 # Environment variables a worker inherits; everything else is dropped.
 PASSED_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "USER", "LOGNAME", "ASSIGNMENT_DATA_DIR",
                     "KERAS_BACKEND")
-PASSED_PREFIXES = ("LC_", "TF_", "OMP_", "MKL_", "CUDA_", "XLA_")
+PASSED_PREFIXES = ("LC_", "TF_", "OMP_", "MKL_", "CUDA_", "XLA_", "MALLOC_")
 # Processes and threads the workers' user may have (TensorFlow starts a few per core).
 MAX_PROCESSES = 4096
 # A full scan of /proc for new processes every SCAN_EVERY memory readings.
 SCAN_EVERY = 10
 MAX_EVENT_BYTES = 1 << 20
+# A worker that still holds more than this after a probe is ended, and the next probe gets a
+# fresh one: TensorFlow keeps much of what a training run allocated, and a fork from the zygote
+# costs well under a second.
+RESTART_ABOVE_MB = 100
 # Longest error message taken from a worker.
 MAX_ERROR_LENGTH = 1000
+
+
+def worker_environment():
+    """What every worker's environment starts from: none of the grader's secrets.
+
+    Only `PASSED_VARIABLES` and `PASSED_PREFIXES` are kept; each worker then
+    gets its own home and temporary folder (`Sandbox._environment`).
+    """
+    env = {key: value for key, value in os.environ.items()
+           if key in PASSED_VARIABLES or key.startswith(PASSED_PREFIXES)}
+    env.setdefault("PATH", os.defpath)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # NumPy's BLAS threads fight TensorFlow's for the few cores a grader has:
+    # measured on 2 busy cores, a 400x784 SVD took 0.14 s with one thread and
+    # up to 31 s with two. One thread also keeps the zygote free of threads.
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # glibc gives each thread that allocates an arena of its own; TensorFlow's pools then keep
+    # many mostly empty arenas resident. Two arenas are enough for a worker's threads.
+    env.setdefault("MALLOC_ARENA_MAX", "2")
+    env.update(PYTHONPATH=str(REPO_ROOT), PYTHONHASHSEED="0", PYTHONUNBUFFERED="1",
+               MPLBACKEND="Agg")
+    return env
 
 
 class _Failure(Exception):
@@ -61,11 +91,15 @@ class Sandbox:
         modules: student modules the worker loads, in dependency order.
         probe_module: module the worker imports to register its probe functions.
         time_limit: seconds the workers of this part may run in total.
-        memory_limit_mb: resident memory the worker's process tree may use.
+        memory_limit_mb: memory the worker's process tree may add to what it shares
+            with the zygote (`processes.ProcessTree`); less
+            when the container's memory limit leaves less (`machine`).
         isolation: an `Isolation` (default: `choose_isolation()`).
         poll_interval: seconds between two memory readings.
         file_size_limit_mb: largest file a worker may write.
         max_submission_mb: total size of the submission files copied for the worker.
+        probe_time_scale: each probe's own time limit is multiplied by it (see
+            `autograder.time_limits`).
 
     Attributes:
         used: seconds the workers have run so far (start-ups included).
@@ -77,8 +111,8 @@ class Sandbox:
     """
 
     def __init__(self, submission, modules, probe_module, *, time_limit, memory_limit_mb,
-                 isolation=None, poll_interval=0.05, file_size_limit_mb=256,
-                 max_submission_mb=64):
+                 isolation=None, poll_interval=0.1, file_size_limit_mb=256,
+                 max_submission_mb=64, probe_time_scale=1.0):
         self.submission = Path(submission)
         self.modules = tuple(modules)
         self.probe_module = probe_module
@@ -88,13 +122,15 @@ class Sandbox:
         self.poll_interval = poll_interval
         self.file_size_limit = file_size_limit_mb << 20
         self.max_submission = max_submission_mb << 20
+        self.probe_time_scale = probe_time_scale
         self.used = 0.0
         self.starts = 0
         self.peak_memory_mb = 0.0
         self.output = BoundedOutput(8192)
         self.drift = {}
         self._fatal = None
-        self._process = None
+        self._pid = None
+        self._launcher = shared_launcher(self.isolation.python, worker_environment())
 
     def run(self, probe, seed=0):
         """Runs `probe` (a `protocol.Probe`) in a worker.
@@ -109,7 +145,7 @@ class Sandbox:
         Returns:
             A `ProbeResult`. Never raises for anything student code does.
         """
-        if self._process is None and self._fatal is None and self.used < self.time_limit:
+        if self._pid is None and self._fatal is None and self.used < self.time_limit:
             self._start()
         if self._fatal is not None:
             return self._fatal
@@ -123,17 +159,20 @@ class Sandbox:
         except plain.PlainDataError as error:
             return ProbeResult(error=f"cannot send the probe's arguments: {error}", internal=True)
         started = time.monotonic()
-        limit = min(probe.time_limit, self.time_limit - self.used)
+        probe_limit = probe.time_limit * self.probe_time_scale
+        limit = min(probe_limit, self.time_limit - self.used)
         try:
             self._send(index)
             self._wait(lambda event: event.get("event") == protocol.DONE
                        and event.get("index") == index,
-                       started, limit, budget_bound=limit < probe.time_limit)
+                       started, limit, budget_bound=limit < probe_limit)
         except _Failure as failure:
             self._stop()
             result = ProbeResult(error=str(failure))
         else:
             result = self._read_result(index)
+            if self._tree.memory_mb(full_scan=True) > RESTART_ABOVE_MB:
+                self._stop()  # the next probe starts from the zygote's state again
         self.used += time.monotonic() - started
         return result
 
@@ -150,7 +189,20 @@ class Sandbox:
     # -- start and stop ---------------------------------------------------------
 
     def _start(self):
-        """Starts a worker and waits until it has loaded the student's modules."""
+        """Starts a worker and waits until it has loaded the student's modules.
+
+        The time the zygote takes to import TensorFlow, once per grading
+        process, is not charged to the part.
+        """
+        try:
+            self._launcher.wait_ready()
+        except LaunchError as error:
+            self._fatal = ProbeResult(error=f"cannot start a worker: {error}", internal=True)
+            return
+        headroom = machine.memory_headroom_mb()
+        self._memory_limit = self.memory_limit_mb
+        if headroom is not None and headroom < self.memory_limit_mb:
+            self._memory_limit = max(0, int(headroom))
         started = time.monotonic()
         self._workspace = Workspace(self.submission, self.max_submission)
         try:
@@ -162,6 +214,10 @@ class Sandbox:
                 self._workspace.remove()
                 return
             self._spawn()
+        except LaunchError as error:
+            self._workspace.remove()
+            self._fatal = ProbeResult(error=f"cannot start a worker: {error}", internal=True)
+            return
         except BaseException:
             self._workspace.remove()
             raise
@@ -191,26 +247,25 @@ class Sandbox:
         status_read, status_write = os.pipe()
         command_read, command_write = os.pipe()
         log_read, log_write = os.pipe()
+        isolation = self.isolation
         config = workspace.write_config({
             "workdir": str(workspace.workdir), "submission": str(workspace.submission),
             "modules": list(self.modules), "probe_module": self.probe_module,
-            "status_fd": status_write, "command_fd": command_read,
+            "status_fd": zygote.STATUS_FD, "command_fd": zygote.COMMAND_FD,
             "file_size_limit": self.file_size_limit,
-            "max_processes": MAX_PROCESSES if self.isolation.drops_privileges else None,
+            "max_processes": MAX_PROCESSES if isolation.drops_privileges else None,
         })
-        credentials = {}
-        if self.isolation.drops_privileges:
-            workspace.give_to(self.isolation.uid, self.isolation.gid)
-            credentials = {"user": self.isolation.uid, "group": self.isolation.gid,
-                           "extra_groups": []}
+        if isolation.drops_privileges:
+            workspace.give_to(isolation.uid, isolation.gid)
+        request = {
+            "config": str(config), "cwd": str(workspace.workdir), "env": self._environment(),
+            "user": [isolation.uid, isolation.gid] if isolation.drops_privileges else None,
+            "namespaces": isolation.namespaces, "reveal": [list(item) for item in isolation.reveal],
+            "stage": str(workspace.stage), "threads": machine.cpu_threads(),
+        }
         self._workdir_fd = os.open(workspace.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        make_subreaper()
         try:
-            self._process = subprocess.Popen(
-                [self.isolation.python, "-m", "autograder.worker", str(config)],
-                cwd=workspace.workdir, env=self._environment(), stdin=subprocess.DEVNULL,
-                stdout=log_write, stderr=log_write, pass_fds=(status_write, command_read),
-                start_new_session=True, **credentials)
+            self._pid = self._launcher.spawn(request, (status_write, command_read, log_write))
         except BaseException:
             for fd in (status_read, command_write, log_read, self._workdir_fd):
                 os.close(fd)
@@ -218,8 +273,8 @@ class Sandbox:
         finally:
             for fd in (status_write, command_read, log_write):
                 os.close(fd)
-        uid = self.isolation.uid if self.isolation.drops_privileges else os.geteuid()
-        self._tree = ProcessTree(self._process.pid, uid)
+        uid = isolation.uid if isolation.drops_privileges else os.geteuid()
+        self._tree = ProcessTree(self._pid, uid, anonymous_kb(self._launcher.pid))
         self.starts += 1
         self._status, self._command, self._log = status_read, command_write, log_read
         for fd in (self._status, self._command, self._log):
@@ -231,35 +286,25 @@ class Sandbox:
         self._requests = 0
 
     def _environment(self):
-        """A minimal environment: none of the grader's secrets, a private home and temp dir."""
+        """The worker's own environment: the launcher's, a private home and temp dir."""
         workdir = self._workspace.workdir
-        env = {key: value for key, value in os.environ.items()
-               if key in PASSED_VARIABLES or key.startswith(PASSED_PREFIXES)}
-        env.setdefault("PATH", os.defpath)
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        # NumPy's BLAS threads fight TensorFlow's for the few cores a grader has:
-        # measured on 2 busy cores, a 400x784 SVD took 0.14 s with one thread and
-        # up to 31 s with two.
-        env.setdefault("OPENBLAS_NUM_THREADS", "1")
-        env.update(HOME=str(workdir), TMPDIR=str(workdir / "tmp"),
-                   PYTHONPATH=str(REPO_ROOT), PYTHONHASHSEED="0", PYTHONUNBUFFERED="1",
-                   MPLBACKEND="Agg")
+        env = {**self._launcher.env, "HOME": str(workdir), "TMPDIR": str(workdir / "tmp")}
         if self.isolation.drops_privileges:
             env.update(USER=self.isolation.user, LOGNAME=self.isolation.user)
         return env
 
     def _stop(self):
         """Kills the worker's process tree, reaps it, closes the pipes, removes the files."""
-        if self._process is None:
+        if self._pid is None:
             return
         self._tree.kill()
-        self._process.wait()
+        os.waitpid(self._pid, 0)
         self._tree.reaped()
         self._drain_output()
         for fd in (self._status, self._command, self._log, self._workdir_fd):
             os.close(fd)
         self._workspace.remove()
-        self._process = None
+        self._pid = None
 
     # -- watching -------------------------------------------------------------
 
@@ -297,20 +342,22 @@ class Sandbox:
                 if now >= next_scan:
                     next_scan = now + SCAN_EVERY * self.poll_interval
                 next_poll = now + self.poll_interval
-                if memory > self.memory_limit_mb:
+                if memory > self._memory_limit:
                     raise _Failure(f"Memory limit exceeded: your code used {memory:.0f} MB, "
-                                   f"more than the {self.memory_limit_mb} MB allowed.")
+                                   f"more than the {self._memory_limit} MB "
+                                   + ("allowed." if self._memory_limit == self.memory_limit_mb
+                                      else "this grading machine has left for it."))
             self._poller.poll(max(0.0, min(deadline, next_poll) - time.monotonic()) * 1000)
             self._drain_output()
 
     def _exited(self):
         """Whether the worker has ended; leaves it unreaped."""
-        return os.waitid(os.P_PID, self._process.pid,
+        return os.waitid(os.P_PID, self._pid,
                          os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
     def _exit_message(self):
         """Why the worker ended, for a student."""
-        result = os.waitid(os.P_PID, self._process.pid, os.WEXITED | os.WNOWAIT)
+        result = os.waitid(os.P_PID, self._pid, os.WEXITED | os.WNOWAIT)
         self._drain_output()
         if result.si_code == os.CLD_EXITED:
             return (f"The process running your code exited with status {result.si_status} "

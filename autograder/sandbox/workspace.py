@@ -2,6 +2,7 @@
 
     BASE/                 mode 0711, the grader's
       requests/           the grader writes, the worker reads: worker.json, request-I.*
+      stage/              empty: where the worker's confinement mounts what it reveals
       work/               the worker's own (its user owns it when it runs as another user)
         submission/       a copy of the student's regular files
         tmp/              its TMPDIR
@@ -49,13 +50,15 @@ class Workspace:
         max_submission_bytes: total size of the files copied.
 
     Attributes:
-        base, requests, workdir, submission: the directories above.
+        base, requests, stage, workdir, submission: the directories above.
     """
 
     def __init__(self, submission, max_submission_bytes):
         self.base = Path(tempfile.mkdtemp(prefix="autograder-"))
         self.requests = self.base / "requests"
         self.requests.mkdir(mode=0o755)
+        self.stage = self.base / "stage"
+        self.stage.mkdir(mode=0o700)
         self.workdir = self.base / "work"
         self.submission = self.workdir / "submission"
         self.submission.mkdir(parents=True)

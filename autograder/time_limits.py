@@ -1,0 +1,86 @@
+"""Time limits that are fair on any machine: the rubric's, scaled by this machine's speed.
+
+A part's `time_limit` in the rubric holds on the reference machine, on which
+`REFERENCE_BENCHMARK_SECONDS` was measured: 2 cores, where the solution
+takes at most a third of each limit (`python -m bench.grading` prints the
+ratios). At the start of a grading the same benchmark
+(`autograder.worker.probes.speed`) runs once in a worker on the grading
+machine; every limit, the parts' and the probes', is multiplied by how much
+slower that machine is (never by less than 1), so that a correct
+implementation up to about three times slower than the solution on the
+grading machine, whatever it is, still passes. The sum of the parts' limits
+stays within `SERVICE_BUDGET_SECONDS` (a grading service's default
+10 minutes, less a margin for start-up and results): on a machine too slow
+for that, the limits are cut to fit and the staff note says so.
+"""
+
+import dataclasses
+import functools
+import tempfile
+
+from autograder.protocol import Probe
+
+# The benchmark on the reference machine: median of 5 runs on 2 cores (python -m bench.grading).
+REFERENCE_BENCHMARK_SECONDS = 1.0
+SERVICE_BUDGET_SECONDS = 540.0
+BENCHMARK_TIME_LIMIT = 120.0
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeScale:
+    """How this machine's limits relate to the rubric's.
+
+    Attributes:
+        factor: every limit is multiplied by it.
+        benchmark_seconds: the benchmark's time here (None when not measured).
+        note: for the course staff, when the limits had to be cut to fit the budget.
+    """
+
+    factor: float = 1.0
+    benchmark_seconds: float | None = None
+    note: str = ""
+
+    def part_limit(self, part):
+        return part.time_limit * self.factor
+
+    def describe(self):
+        if self.benchmark_seconds is None:
+            return "Time limits: the rubric's."
+        return (f"Time limits: the rubric's x {self.factor:.2f} (this machine ran the speed "
+                f"benchmark in {self.benchmark_seconds:.2f} s, the reference machine in "
+                f"{REFERENCE_BENCHMARK_SECONDS:.2f} s).{' ' + self.note if self.note else ''}")
+
+
+def measure(parts, isolation, sandbox_class):
+    """The `TimeScale` of this machine for grading `parts` (the benchmark runs once a process)."""
+    seconds, error = _benchmark(isolation, sandbox_class)
+    if seconds is None:
+        return TimeScale(note=f"The speed benchmark failed ({error}); the rubric's time "
+                              "limits apply.")
+    return scale_for(parts, seconds)
+
+
+@functools.cache
+def _benchmark(isolation, sandbox_class):
+    """`(seconds, None)` of one benchmark run in a worker, or `(None, error)`."""
+    with tempfile.TemporaryDirectory(prefix="speed-") as empty, sandbox_class(
+            empty, (), "autograder.worker.probes.speed", time_limit=BENCHMARK_TIME_LIMIT,
+            memory_limit_mb=1024, isolation=isolation) as box:
+        result = box.run(Probe("speed.benchmark", {}, BENCHMARK_TIME_LIMIT))
+    if result.error or not result.value:
+        return None, result.error
+    return float(result.value["seconds"]), None
+
+
+def scale_for(parts, benchmark_seconds):
+    """The `TimeScale` for a machine on which the benchmark took `benchmark_seconds`."""
+    factor = max(1.0, benchmark_seconds / REFERENCE_BENCHMARK_SECONDS)
+    total = sum(part.time_limit for part in parts) * factor
+    note = ""
+    if total > SERVICE_BUDGET_SECONDS:
+        cut = SERVICE_BUDGET_SECONDS / sum(part.time_limit for part in parts)
+        note = (f"This machine is {factor:.1f} times slower than the reference: its fair limits "
+                f"({total:.0f} s in all) would pass the {SERVICE_BUDGET_SECONDS:.0f} s budget, "
+                f"so they were cut to x {cut:.2f}; give the grader more CPU.")
+        factor = cut
+    return TimeScale(factor, benchmark_seconds, note)
