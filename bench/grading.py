@@ -1,16 +1,23 @@
 """Grading cost: wall time and peak memory of `autograder grade` on the solution, per part.
 
 Runs `python -m autograder grade assignment/solution --all --verbose` (every
-check, as on Gradescope) as a child process and, every 20 ms, reads the
-resident memory of every process of its tree from `/proc`: the grading
-process and the part workers it starts. It prints the grader's table, then:
+check, as on Gradescope) as a child process and, every 0.1 s, reads the
+proportional set size (PSS: each shared page divided among the processes that
+map it) of every process of its tree from `/proc`: the grading process, the
+zygote and the workers forked from it. It prints the grader's table, then:
 
-- per part: its wall time (from the grader's table) and the peak resident
-  memory (`VmHWM`) of its worker(s);
+- per part: its wall time (from the grader's table), its time limit on the
+  reference machine (the rubric's) and their ratio, which must be at least 3
+  (`LIMIT_RATIO_BAR`) for the limits to be fair, and the peak PSS of its
+  worker(s);
 - the grading process's own peak, the peak of the whole tree (the sum over
-  its live processes at the worst moment), and the total wall time;
-- a SUMMARY line against SPEC §8: wall time <= 120 s (goal 60 s), peak of any
-  grading process <= 1.5 GB (goal 768 MB, Gradescope's default).
+  its live processes at the worst moment: what a container is charged for
+  them, page cache aside), the speed benchmark's time, and the total wall time;
+- a SUMMARY line: wall time <= 35 s on 2 cores (`WALL_BAR`), the tree's peak
+  <= 768 MB (Gradescope's default container), every limit ratio >= 3.
+
+The speed benchmark's time printed here, measured on the reference machine,
+is `autograder.time_limits.REFERENCE_BENCHMARK_SECONDS`.
 
 Linux only (it reads `/proc`).
 
@@ -31,23 +38,25 @@ from pathlib import Path
 from assignment.implementation import REPO_ROOT
 from autograder.sandbox.processes import process_table
 
-POLL_SECONDS = 0.02
-WALL_BAR, WALL_GOAL = 120.0, 60.0
-MEMORY_BAR_MB, MEMORY_GOAL_MB = 1536.0, 768.0
+POLL_SECONDS = 0.1
+WALL_BAR = 35.0
+MEMORY_BAR_MB = 768.0
+LIMIT_RATIO_BAR = 3.0
+SPEED_LINE = re.compile(r"ran the speed benchmark in (?P<seconds>[\d.]+) s")
 PART_LINE = re.compile(r"^(?P<title>.+) \(-q (?P<id>\w+)\): .* in (?P<seconds>[\d.]+) s$")
 USAGE_LINE = re.compile(r"^  \((?P<probes>\d+) probe\(s\) in (?P<workers>\d+) worker\(s\)")
 
 
 def memory_mb(pid):
-    """`(VmRSS, VmHWM)` of a process in MB, or None once it is gone."""
+    """The proportional set size of a process in MB, or None once it is gone."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        with open(f"/proc/{pid}/smaps_rollup") as file:
+            for line in file:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
     except OSError:
         return None
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    if "VmHWM" not in fields:  # a zombie: no memory left
-        return None
-    return tuple(int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+    return None
 
 
 def descendants(root, parents):
@@ -60,11 +69,11 @@ def descendants(root, parents):
 
 
 class TreeMonitor:
-    """Polls a process tree: the peak of each process and of the tree's total resident memory.
+    """Polls a process tree: the peak PSS of each process and of the tree's sum.
 
     Attributes:
-        peaks: pid -> peak resident memory in MB (`VmHWM`), in order of first sight.
-        tree_peak_mb: the largest sum of `VmRSS` over the live processes at one poll.
+        peaks: pid -> peak PSS in MB, in order of first sight.
+        tree_peak_mb: the largest sum of PSS over the live processes at one poll.
     """
 
     def __init__(self, root):
@@ -78,15 +87,9 @@ class TreeMonitor:
         for pid in descendants(self.root, parents):
             memory = memory_mb(pid)
             if memory is not None:
-                rss, hwm = memory
-                total += rss
-                self.peaks[pid] = max(self.peaks.get(pid, 0.0), hwm)
+                total += memory
+                self.peaks[pid] = max(self.peaks.get(pid, 0.0), memory)
         self.tree_peak_mb = max(self.tree_peak_mb, total)
-
-    @property
-    def workers(self):
-        """Peak memory of each worker, in the order they started."""
-        return [peak for pid, peak in self.peaks.items() if pid != self.root]
 
 
 def run_grader(directory, parts):
@@ -118,27 +121,20 @@ def _start_reader(process, output):
     return thread
 
 
-def part_breakdown(output, worker_peaks):
-    """Rows `(part id, title, seconds, workers, peak MB)` from the grader's table.
-
-    The grader lists its parts in the order it ran them, each followed (with
-    `--verbose`) by its number of workers; the workers started in that order.
-    """
-    rows, peaks = [], list(worker_peaks)
-    current = None
+def part_breakdown(output):
+    """Rows `(part id, title, seconds, workers)` from the grader's table."""
+    rows, current = [], None
     for line in output.splitlines():
         if match := PART_LINE.match(line):
-            current = [match["id"], match["title"], float(match["seconds"]), 0, 0.0]
+            current = [match["id"], match["title"], float(match["seconds"]), 0]
             rows.append(current)
         elif (match := USAGE_LINE.match(line)) and current is not None:
-            workers = int(match["workers"])
-            mine, peaks = peaks[:workers], peaks[workers:]
-            current[3], current[4] = workers, max(mine, default=0.0)
+            current[3] = int(match["workers"])
     return [tuple(row) for row in rows]
 
 
-def verdict(value, bar, goal):
-    return "goal met" if value <= goal else "bar met, goal not" if value <= bar else "NOT met"
+def verdict(ok):
+    return "met" if ok else "NOT met"
 
 
 def parse_args(argv=None):
@@ -153,22 +149,30 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    from autograder.rubric import RUBRIC
+
     args = parse_args(argv)
     output, seconds, monitor = run_grader(args.directory, args.parts)
     print(output)
-    rows = part_breakdown(output, monitor.workers)
-    print(f"{'part':<16} {'wall s':>7} {'workers':>8} {'peak MB':>8}")
-    for part_id, _, part_seconds, workers, peak in rows:
-        print(f"{part_id:<16} {part_seconds:>7.1f} {workers:>8} {peak:>8.0f}")
+    limits = {part.id: part.time_limit for part in RUBRIC}
+    rows = part_breakdown(output)
+    print(f"{'part':<16} {'wall s':>7} {'limit s':>8} {'ratio':>6} {'workers':>8}")
+    ratios = []
+    for part_id, _, part_seconds, workers in rows:
+        ratio = limits[part_id] / max(part_seconds, 0.01)
+        ratios.append(ratio)
+        print(f"{part_id:<16} {part_seconds:>7.1f} {limits[part_id]:>8.0f} {ratio:>6.1f} "
+              f"{workers:>8}")
     grader_peak = monitor.peaks.get(monitor.root, 0.0)
-    any_peak = max(monitor.peaks.values(), default=0.0)
-    print(f"{'grading process':<16} {'':>7} {'':>8} {grader_peak:>8.0f}")
-    print(f"Whole tree: {seconds:.1f} s wall, peak {monitor.tree_peak_mb:.0f} MB resident "
-          f"(sum over its processes at one moment); largest single process {any_peak:.0f} MB.")
-    print(f"SUMMARY grading: {seconds:.1f} s wall ({verdict(seconds, WALL_BAR, WALL_GOAL)}: "
-          f"bar {WALL_BAR:.0f} s, goal {WALL_GOAL:.0f} s); peak process {any_peak:.0f} MB "
-          f"({verdict(any_peak, MEMORY_BAR_MB, MEMORY_GOAL_MB)}: bar {MEMORY_BAR_MB:.0f} MB, "
-          f"goal {MEMORY_GOAL_MB:.0f} MB); tree {monitor.tree_peak_mb:.0f} MB")
+    speed = SPEED_LINE.search(output.replace("\n  ", " "))
+    print(f"Grading process peak {grader_peak:.0f} MB PSS; whole tree peak "
+          f"{monitor.tree_peak_mb:.0f} MB PSS (sum over its processes at one moment); speed "
+          f"benchmark {speed['seconds'] + ' s' if speed else 'not reported'}.")
+    print(f"SUMMARY grading: {seconds:.1f} s wall ({verdict(seconds <= WALL_BAR)}: bar "
+          f"{WALL_BAR:.0f} s); tree peak {monitor.tree_peak_mb:.0f} MB "
+          f"({verdict(monitor.tree_peak_mb <= MEMORY_BAR_MB)}: bar {MEMORY_BAR_MB:.0f} MB); "
+          f"smallest limit ratio {min(ratios, default=0):.1f} "
+          f"({verdict(min(ratios, default=0) >= LIMIT_RATIO_BAR)}: bar {LIMIT_RATIO_BAR:.0f})")
 
 
 if __name__ == "__main__":

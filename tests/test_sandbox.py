@@ -24,12 +24,12 @@ from autograder.sandbox import (
     Isolation,
     Sandbox,
     SandboxError,
-    can_read,
     available_namespaces,
+    can_read,
     choose_isolation,
-    reveal_plan,
     needed_paths,
     protect,
+    reveal_plan,
 )
 from autograder import plain
 from autograder.protocol import Probe

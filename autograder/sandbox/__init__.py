@@ -9,6 +9,9 @@ The security-critical part of the autograder, one concept per file:
 - `processes`: a worker's process tree, read from `/proc`: its members, its
   memory, its end;
 - `output`: what a worker prints, kept in bounded memory;
+- `machine`: the CPUs and memory the grading machine's control group grants;
+- `launcher`: the zygote that imported TensorFlow once, and the workers
+  forked from it;
 - `worker_process`: the `Sandbox`, the life cycle of a worker: start, one
   probe at a time under time and memory limits, stop.
 

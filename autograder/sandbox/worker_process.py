@@ -32,13 +32,13 @@ from pathlib import Path
 from assignment.implementation import REPO_ROOT
 from autograder import plain, protocol
 from autograder.protocol import ProbeResult
-from autograder.worker import zygote
-from autograder.sandbox.isolation import choose_isolation
-from autograder.sandbox.output import BoundedOutput
 from autograder.sandbox import machine
+from autograder.sandbox.isolation import choose_isolation
 from autograder.sandbox.launcher import LaunchError, shared_launcher
+from autograder.sandbox.output import BoundedOutput
 from autograder.sandbox.processes import ProcessTree, anonymous_kb
 from autograder.sandbox.workspace import Workspace
+from autograder.worker import zygote
 
 # Environment variables a worker inherits; everything else is dropped.
 PASSED_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "USER", "LOGNAME", "ASSIGNMENT_DATA_DIR",
@@ -359,6 +359,9 @@ class Sandbox:
         """Why the worker ended, for a student."""
         result = os.waitid(os.P_PID, self._pid, os.WEXITED | os.WNOWAIT)
         self._drain_output()
+        if result.si_code == os.CLD_EXITED and result.si_status == zygote.CONFINEMENT_FAILED:
+            return ("Autograder error: the process for your code could not be confined "
+                    f"(exit status {result.si_status}); tell the course staff.")
         if result.si_code == os.CLD_EXITED:
             return (f"The process running your code exited with status {result.si_status} "
                     "(do not call os._exit or sys.exit).")
