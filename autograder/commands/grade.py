@@ -20,6 +20,8 @@ import time
 import traceback
 from pathlib import Path
 
+from autograder.commands import add_course_argument
+from autograder.course import CourseError, load_course
 from autograder.formats import SERVICES
 from autograder.rubric import RUBRIC, parts
 
@@ -53,22 +55,24 @@ def add_arguments(parser):
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="add what the code printed, each part's memory use and the "
                              "tracebacks of autograder errors")
+    add_course_argument(parser)
 
 
 def _is_stream(destination):
     return destination == STREAMS[0] or destination.startswith(STREAMS[1])
 
 
-def _grade(args, selected, secrets):
+def _grade(args, rubric, selected, secrets):
     """The `GradeReport`, and the `Collected` of the upload (None without `--collect`)."""
-    from assignment.implementation import MODULE_NAMES
+    from autograder.course import student_modules
     from autograder.runner import grade
     from autograder.services.submission import Collected, SubmissionError, collect
 
     if not args.collect:
         return grade(args.directory, args.parts, args.include_hidden, args.seed,
-                     secrets=secrets), None
-    modules = tuple(name for name in MODULE_NAMES if any(name in part.modules for part in selected))
+                     rubric=rubric, secrets=secrets), None
+    modules = tuple(name for name in student_modules()
+                    if any(name in part.modules for part in selected))
     with tempfile.TemporaryDirectory(prefix="upload-") as temporary:
         files = Path(temporary)
         try:
@@ -76,7 +80,8 @@ def _grade(args, selected, secrets):
         except SubmissionError as error:
             missing = ", ".join(f"{name}.py" for name in modules)
             upload = Collected({}, (str(error), f"Missing: {missing}."), modules)
-        report = grade(files, args.parts, args.include_hidden, args.seed, secrets=secrets)
+        report = grade(files, args.parts, args.include_hidden, args.seed, rubric=rubric,
+                       secrets=secrets)
     return dataclasses.replace(report, directory=str(args.directory)), upload
 
 
@@ -109,16 +114,20 @@ def run(args):
     if not args.collect and not args.directory.is_dir():
         return fail(f"grade: {args.directory} is not a directory.", 2)
     try:
-        selected = parts(args.parts)
-    except ValueError as error:
+        course = load_course(args.course)
+    except CourseError as error:
         return fail(f"grade: {error}", 2)
+    try:
+        selected = parts(args.parts, course.rubric)
+    except ValueError as error:
+        return fail(f"grade: {error}", 2, course.rubric)
     secrets = SECRETS
     if writer and not _is_stream(destination):
         folder = Path(destination).absolute().parent
         folder.mkdir(parents=True, exist_ok=True)
         secrets += (folder,)
     try:
-        report, upload = _grade(args, selected, secrets)
+        report, upload = _grade(args, course.rubric, selected, secrets)
         table = format_table(report, verbose=args.verbose, notes=args.staff or args.include_hidden,
                              upload=upload, command_hints=True)
         data = writer.results(report, upload) if writer else None
