@@ -3,7 +3,8 @@
 A course file is TOML (`course.toml` at the repository root by default):
 
 ```toml
-dataset = "fashion_mnist"      # optional: the data set of the graded quality checks
+dataset = "fashion_mnist"      # optional: the data set of the graded quality checks (the only
+                               # one so far: their pass lines are calibrated on Fashion-MNIST)
 
 [[part]]                       # one table per assigned part, in the course's order
 id = "autoencoders"            # a part of `autograder.rubric.ALL_PARTS`
@@ -43,6 +44,8 @@ from autograder.rubric import ALL_PARTS
 COURSE_FILE = REPO_ROOT / "course.toml"
 COURSE_ENVIRONMENT = "AUTOGRADER_COURSE"
 DATASETS = ("fashion_mnist", "mnist")
+# The data sets on which the pass lines of the checks graded after the due date are calibrated.
+CALIBRATED_DATASETS = ("fashion_mnist",)
 PART_KEYS = ("id", "points", "bonus")
 TOP_KEYS = ("dataset", "part")
 # "Part 5 (bonus): VQ-VAE" -> "VQ-VAE": the topic of a part, without its number.
@@ -171,6 +174,12 @@ def parse_course(data, path):
     if dataset not in DATASETS:
         raise CourseError(f"{where}: unknown dataset {dataset!r}; choose from "
                           f"{', '.join(DATASETS)}.")
+    if dataset not in CALIBRATED_DATASETS:
+        raise CourseError(f"{where}: dataset {dataset!r} cannot be graded yet: the pass lines of "
+                          "the checks graded after the due date (sample quality, conditional "
+                          "accuracy, reconstruction errors) are calibrated on "
+                          f"{', '.join(CALIBRATED_DATASETS)} only; choose "
+                          f"{CALIBRATED_DATASETS[0]!r}.")
     entries = data.get("part")
     if not isinstance(entries, list) or not entries:
         raise CourseError(f"{where}: no part: add one [[part]] table with an id per assigned "

@@ -93,7 +93,10 @@ def test_a_course_can_make_a_part_bonus_or_not(tmp_path):
     ('[[part]]\nid = "cvae"\nbonus = "yes"\n', "bonus of part cvae must be true or false, not 'yes'"),
     ('[[part]]\nid = "cvae"\npoint = 3\n', "unknown key point in part 'cvae'"),
     ('dataset = "cifar"\n[[part]]\nid = "transposed_conv"\n', "unknown dataset 'cifar'"),
-    ('dataset = "mnist"\n', "no part"),
+    ('dataset = "fashion_mnist"\n', "no part"),
+    ('dataset = "mnist"\n[[part]]\nid = "transposed_conv"\n',
+     "dataset 'mnist' cannot be graded yet: the pass lines of the checks graded after the due "
+     "date"),
     ('[[part]\nid = "vae"\n', "is not a valid TOML file"),
 ])
 def test_a_bad_course_file_is_an_error_naming_the_file_and_the_value(tmp_path, text, message):
