@@ -1,8 +1,11 @@
 """The rubric, as data: parts, their checks, points, visibility and dependencies.
 
-This is the single source of the points. The runner grades whatever is listed
-here, `python -m autograder rubric` prints it, and the handout's points table is
-generated from it. Each `Item` is the rubric's record of one check; its id
+This is the single source of the points. `RUBRIC` is the default assignment
+(100 points + 10 bonus); `ALL_PARTS` adds the parts a course may assign
+besides. A course file (`course.toml`, read by `autograder.course`) chooses
+from `ALL_PARTS` the parts it assigns, their points and which are bonus; the
+runner grades that course's rubric, `python -m autograder rubric` prints it,
+and the handout's points table is generated from it. Each `Item` is the rubric's record of one check; its id
 names the check's implementation in `autograder.checks` (see
 `autograder.checks.registry`).
 
@@ -66,7 +69,7 @@ class Part:
 
     @property
     def points(self):
-        return sum(check.points for check in self.checks)
+        return round(sum(check.points for check in self.checks), 9)
 
 
 RUBRIC = (
@@ -171,6 +174,10 @@ RUBRIC = (
     ),
 )
 
+# Parts a course may assign besides the default ones (see course.toml).
+EXTRA_PARTS = ()
+ALL_PARTS = RUBRIC + EXTRA_PARTS
+
 
 def parts(ids=None, rubric=RUBRIC):
     """The parts of `rubric` with the given ids, in rubric order (all when `ids` is empty).
@@ -185,11 +192,11 @@ def parts(ids=None, rubric=RUBRIC):
     return tuple(part for part in rubric if not ids or part.id in ids)
 
 
-def all_checks():
-    """Every check of the rubric, as a dict id -> `Item`."""
-    return {check.id: check for part in RUBRIC for check in part.checks}
+def all_checks(rubric=ALL_PARTS):
+    """Every check of `rubric` (default: of every part a course may assign), as id -> `Item`."""
+    return {check.id: check for part in rubric for check in part.checks}
 
 
-def max_score(include_bonus=False):
-    """Total points: 100 without the bonus."""
-    return sum(part.points for part in RUBRIC if include_bonus or not part.bonus)
+def max_score(include_bonus=False, rubric=RUBRIC):
+    """Total points of `rubric`: 100 without the bonus for the default one."""
+    return sum(part.points for part in rubric if include_bonus or not part.bonus)

@@ -142,11 +142,15 @@ def todo_ids(text, path="<string>"):
     return [block.todo_id for block in parse_blocks(text, path)]
 
 
-def _block_output(block, begin_raw):
-    """The stencil lines that replace ``block`` (``begin_raw`` is its BEGIN line)."""
+def _block_output(block, begin_raw, renumber=None):
+    """The stencil lines that replace ``block`` (``begin_raw`` is its BEGIN line).
+
+    ``renumber`` maps the block's TODO id to the one the stencil shows (a
+    course's numbering, see ``autograder.course.Course.renumber``).
+    """
     indent = _indent(begin_raw)
     newline = begin_raw[len(begin_raw.rstrip("\r\n")):] or "\n"
-    todo = todo_message(block.todo_id, block.task)
+    todo = todo_message(renumber(block.todo_id) if renumber else block.todo_id, block.task)
     body = block.stencil_lines or (
         f"{indent}raise NotImplementedError({json.dumps(todo, ensure_ascii=False)})",
     )
@@ -172,11 +176,12 @@ def _check_python(source, origins, path):
         raise MarkerError(f"{path}:{line}: generated stencil is not valid Python: {error.msg}") from None
 
 
-def render_stencil(text, path):
+def render_stencil(text, path, renumber=None):
     """Return the stencil generated from the solution source ``text``.
 
     ``path`` is the solution file: its name goes into the header and it names
     the file in error messages (the line given is the solution's line).
+    ``renumber`` maps each TODO id to the one the stencil shows (default: kept).
     """
     lines = _lines(text)
     blocks = {block.begin_line: block for block in parse_blocks(text, path)}
@@ -190,7 +195,7 @@ def render_stencil(text, path):
             origins.append(number)
             number += 1
         else:
-            replacement = _block_output(block, lines[number - 1])
+            replacement = _block_output(block, lines[number - 1], renumber)
             output += replacement
             origins += [number] * len(replacement)
             number = block.end_line + 1
@@ -204,9 +209,13 @@ def _read(path):
     return path.read_bytes().decode("utf-8")
 
 
-def _render_all(solution_dir):
-    """Map each solution module's file name to its stencil, checking ids are unique."""
-    sources = sorted(path for path in Path(solution_dir).glob("*.py") if path.is_file())
+def render_all(solution_dir, left_out=(), renumber=None):
+    """Map each solution module's file name to its stencil, checking ids are unique.
+
+    ``left_out``: module names not to render; ``renumber``: see ``render_stencil``.
+    """
+    sources = sorted(path for path in Path(solution_dir).glob("*.py") if path.is_file()
+                     and path.stem not in left_out)
     if not sources:
         raise FileNotFoundError(f"{solution_dir}: no solution modules (*.py) found")
     rendered, first_seen = {}, {}
@@ -219,7 +228,7 @@ def _render_all(solution_dir):
                     f"(first at {first_seen[block.todo_id]})"
                 )
             first_seen[block.todo_id] = f"{path}:{block.begin_line}"
-        rendered[path.name] = render_stencil(text, path)
+        rendered[path.name] = render_stencil(text, path, renumber)
     return rendered
 
 
@@ -250,7 +259,7 @@ def api_text(solution_dir):
     return json.dumps(api_signatures(solution_dir), indent=1, sort_keys=True) + "\n"
 
 
-def build_stencil(solution_dir, stencil_dir, check=False, api_path=None):
+def build_stencil(solution_dir, stencil_dir, check=False, api_path=None, course=None):
     """Regenerate ``stencil_dir`` from the ``*.py`` modules of ``solution_dir``.
 
     Returns the sorted file names that differ: stencil files to (re)write and
@@ -258,9 +267,20 @@ def build_stencil(solution_dir, stencil_dir, check=False, api_path=None):
     name of ``api_path`` when given and out of date (the stencil's signatures
     as data, see ``api_text``). Every solution file is validated before
     anything is written; with ``check=True`` nothing is written at all.
+
+    With a ``course`` (an ``autograder.course.Course``) the stencil leaves out
+    the student modules of the parts the course does not assign, and shows the
+    TODO ids in the course's numbering; the API file always covers every
+    solution module.
+
+    Raises:
+        MarkerError: for markers that cannot be turned into a stencil.
+        autograder.course.CourseError: for a TODO of a part the course does
+            not assign, in one of its modules.
     """
     stencil_dir = Path(stencil_dir)
-    rendered = _render_all(solution_dir)
+    rendered = (render_all(solution_dir) if course is None
+                else render_all(solution_dir, course.left_out_modules, course.renumber))
     existing = {path.name: path for path in stencil_dir.glob("*.py") if path.is_file()}
     to_write = [
         name for name, text in rendered.items()

@@ -301,3 +301,45 @@ def test_cli_bad_arguments_exit_2_with_a_message(argv, message, capsys):
         cli.main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_every_figure_draws_on_digits_with_no_data_installed(
+        impl, tiny_models, tmp_path, monkeypatch, capsys):
+    """`--dataset mnist --sample` on a machine with the MNIST sample only: every figure, digits."""
+    (tmp_path / "data").mkdir()
+    sample = datasets.sample_file("mnist")
+    (tmp_path / "data" / sample.name).symlink_to(sample)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setattr(datasets, "DATA_DIR", tmp_path / "data")
+    monkeypatch.setattr(datasets, "SYSTEM_DIRS", {"fashion_mnist": tmp_path / "system"})
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("ASSIGNMENT_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("ASSIGNMENT_NO_DOWNLOAD", "1")
+    trained = []
+
+    def cached_model(name, **settings):  # the untrained reference models, in place of training
+        trained.append((name, settings["dataset"], settings["sample"], settings.get("epochs")))
+        key = next(key for key, value in REFERENCE_MODELS.items() if value["name"] == name
+                   and value.get("latent_dim") == settings.get("latent_dim")
+                   and value.get("beta", 1.0) == settings.get("beta", 1.0))
+        return tiny_models[key]
+
+    monkeypatch.setattr(models_module.model_cache, "cached_model", cached_model)
+    monkeypatch.setattr(models_module.model_cache, "is_cached", lambda name, **settings: False)
+    out = tmp_path / "out"
+    assert cli.main(["--dataset", "mnist", "--sample", "--out", str(out), "--format", "png",
+                     "--dpi", "30"]) == 0
+    captured = capsys.readouterr()
+    assert "data: MNIST, embedded sample (3000 train / 2000 test)" in captured.out
+    assert "  vae          vae, latent 2, beta 1, 30 epochs, about" in captured.out
+    assert sorted(path.stem for path in out.glob("*.png")) == sorted(registry.FIGURES)
+    assert {(dataset, sample) for _, dataset, sample, _ in trained} == {("mnist", True)}
+    assert len(trained) == len(REFERENCE_MODELS)
+    assert ("vae", "mnist", True, models_module.SAMPLE_EPOCHS["mnist"]["vae"]) in trained
+
+
+def test_only_the_digit_sample_changes_the_recipes_epochs():
+    assert models_module.model_settings("vae") == {"name": "vae", "dataset": "fashion_mnist"}
+    assert models_module.model_settings("vae", "mnist", sample=False)["dataset"] == "mnist"
+    assert "epochs" not in models_module.model_settings("vae", "mnist", sample=False)
+    assert models_module.model_settings("vae-beta4", "mnist", sample=True)["epochs"] == 15

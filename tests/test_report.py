@@ -1,6 +1,5 @@
 """Tests of what a grading run shows: the terminal table and the `grade` and `rubric` commands."""
 
-import functools
 import json
 import math
 import shutil
@@ -171,8 +170,8 @@ def test_grade_refuses_a_service_destination_that_is_not_there(tmp_path, monkeyp
 def test_grade_prints_the_table_and_writes_results(tmp_path, monkeypatch, capsys):
     calls = []
 
-    def fake_grade(directory, parts, include_hidden, seed, secrets, on_part):
-        calls.append((Path(directory), parts, include_hidden, seed, secrets[-1]))
+    def fake_grade(directory, parts, include_hidden, seed, rubric, secrets, on_part):
+        calls.append((Path(directory), parts, include_hidden, seed, rubric, secrets[-1]))
         return grade_report()
 
     monkeypatch.setattr(runner, "grade", fake_grade)
@@ -180,7 +179,7 @@ def test_grade_prints_the_table_and_writes_results(tmp_path, monkeypatch, capsys
     status = main(["grade", str(tmp_path), "-q", "vae", "-q", "cvae", "--all", "--seed", "3",
                    "--results", str(results)])
     assert status == 0
-    assert calls == [(tmp_path, ["vae", "cvae"], True, 3, results.parent.absolute())]
+    assert calls == [(tmp_path, ["vae", "cvae"], True, 3, RUBRIC, results.parent.absolute())]
     assert "Total: 8 / 16 points + bonus 0 / 4" in capsys.readouterr().out
     assert json.loads(results.read_text()) == gradescope.results_json(grade_report())
 
@@ -236,11 +235,12 @@ def test_student_code_cannot_forge_the_results(tmp_path, monkeypatch):
     results = tmp_path / "results.json"
     (tmp_path / "submission").mkdir()
     shutil.copy(HOSTILE / "snoop.py", tmp_path / "submission" / "student.py")
-    rubric = (part("s", item("s.write", 4)),)
+    fake = (part("s", item("s.write", 4)),)
     forge = Doubles("write", x=str(results))
-    monkeypatch.setattr(runner, "grade", functools.partial(
-        runner.grade, rubric=rubric, checks={"s.write": forge}, probe_module=PROBE_MODULE,
-        isolation=Isolation()))
+    grade = runner.grade
+    monkeypatch.setattr(runner, "grade", lambda *args, rubric, **kwargs: grade(
+        *args, rubric=fake, checks={"s.write": forge}, probe_module=PROBE_MODULE,
+        isolation=Isolation(), **kwargs))
     assert main(["grade", str(tmp_path / "submission"), "--results", str(results)]) == 0
     written = json.loads(results.read_text())
     assert written["score"] == 0.0 and written["tests"][0]["status"] == "failed"

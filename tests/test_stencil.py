@@ -105,42 +105,77 @@ def test_editing_a_real_solution_block_rewrites_exactly_that_stencil_block(tmp_p
         ]
 
 
-# --- the handout (text only) -------------------------------------------------
+# --- the handout (text only), for the default course and two other shapes ----
 
 
-def test_handout_covers_every_todo_and_names_no_other():
-    mentioned = set(TODO_ID.findall(HANDOUT.read_text(encoding="utf-8")))
-    todos = set(stencil_todos())
-    assert not todos - mentioned, f"the handout omits TODO {sorted(todos - mentioned)}"
-    assert not mentioned - todos, f"the handout names TODO {sorted(mentioned - todos)}: unknown"
+COURSES = ("course.toml", "docs/courses/ae_vae_only.toml", "docs/courses/everything.toml")
 
 
-def test_handout_lists_each_task_once_in_order():
+@pytest.fixture(params=COURSES)
+def course_case(request):
+    """`(course, its handout, {todo_id: task} of its stencil)` for each course file of COURSES."""
+    from autograder.course import load_course
+    from autograder.handout import course_handout
+    from autograder.stencil import render_all
+
+    course = load_course(REPO_ROOT / request.param)
+    handout = course_handout(HANDOUT.read_text(encoding="utf-8"), course)
+    todos = {}
+    for text in render_all(SOLUTION_DIR, course.left_out_modules, course.renumber).values():
+        for todo_id, task in TODO_LINE.findall(text):
+            assert todo_id not in todos, f"TODO {todo_id} appears twice in the stencil"
+            todos[todo_id] = task
+    return course, handout, todos
+
+
+def test_the_default_course_handout_is_the_handout():
+    from autograder.course import load_course
+    from autograder.handout import course_handout
+
     handout = HANDOUT.read_text(encoding="utf-8")
+    assert course_handout(handout, load_course(REPO_ROOT / "course.toml")) == handout
+    assert set(TODO_ID.findall(handout)) == set(stencil_todos())
+
+
+def test_handout_covers_every_todo_and_names_no_other(course_case):
+    _, handout, todos = course_case
+    mentioned = set(TODO_ID.findall(handout))
+    assert not set(todos) - mentioned, f"the handout omits TODO {sorted(set(todos) - mentioned)}"
+    assert not mentioned - set(todos), f"the handout names TODO {sorted(mentioned - set(todos))}"
+
+
+def test_handout_lists_each_task_once_in_order(course_case):
+    _, handout, todos = course_case
     tasks = re.findall(r"^- \*\*TODO (\d+\.\d+)\*\*", handout, re.MULTILINE)
-    assert tasks == sorted(stencil_todos(), key=sort_key)
+    assert tasks == sorted(todos, key=sort_key)
 
 
-def test_handout_names_every_file_to_submit():
-    handout = HANDOUT.read_text(encoding="utf-8")
-    assert not [name for name in MODULE_NAMES if f"{name}.py" not in handout]
+def test_handout_has_one_section_per_part_numbered_as_the_course(course_case):
+    course, handout, _ = course_case
+    sections = re.findall(r"^## (Part \d+(?: \(bonus\))?):", handout, re.MULTILINE)
+    assert sections == [part.title.split(":")[0] for part in course.rubric]
 
 
-def test_handout_lists_the_parts_that_grade_q_accepts():
-    from autograder.rubric import RUBRIC
+def test_handout_names_every_file_to_submit_and_no_other(course_case):
+    course, handout, _ = course_case
+    submit = handout.split("## What to submit")[1].split("\n## ")[0]
+    assert re.findall(r"^- `(\w+)\.py`", submit, re.MULTILINE) == list(course.modules)
 
-    sentence = re.search(r"The parts are ([^.]+)\.", HANDOUT.read_text(encoding="utf-8"))
+
+def test_handout_lists_the_parts_that_grade_q_accepts(course_case):
+    course, handout, _ = course_case
+    sentence = re.search(r"The parts? (?:are|is) ([^.]+)\.", handout)
     assert sentence, "the handout does not list the parts for `grade -q PART`"
-    assert re.findall(r"`([^`]+)`", sentence.group(1)) == [part.id for part in RUBRIC]
+    assert re.findall(r"`([^`]+)`", sentence.group(1)) == [part.id for part in course.rubric]
 
 
-def test_handout_points_table_is_the_rubric():
+def test_handout_points_table_is_the_rubric(course_case):
     from autograder.commands.rubric import format_markdown
 
-    handout = HANDOUT.read_text(encoding="utf-8")
+    course, handout, _ = course_case
     assert handout.count(RUBRIC_BEGIN) == 1 and handout.count(RUBRIC_END) == 1
     table = handout.split(RUBRIC_BEGIN)[1].split(RUBRIC_END)[0]
-    assert table.strip() == format_markdown().strip(), (
+    assert table.strip() == format_markdown(course.rubric).strip(), (
         "The handout's points table differs from the rubric: paste the output of "
         "`python -m autograder rubric --markdown` between the RUBRIC TABLE markers."
     )

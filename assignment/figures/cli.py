@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+from assignment.datasets import DATASETS
 from assignment.figures import registry, style
 from assignment.implementation import SOLUTION_DIR
 
@@ -33,6 +34,9 @@ def build_parser():
     parser.add_argument("--list", action="store_true", help="list the figures and exit")
     parser.add_argument("--retrain", action="store_true",
                         help="train the models again even when cached")
+    parser.add_argument("--dataset", choices=DATASETS, default="fashion_mnist",
+                        help="the data set the models are trained on and the figures drawn from "
+                             "(default: fashion_mnist)")
     data = parser.add_mutually_exclusive_group()
     data.add_argument("--sample", action="store_true",
                       help="use the embedded sample even when the full data set is here")
@@ -91,7 +95,7 @@ def draw_figures(figures, ctx, out_dir, log=print):
     return written, failed
 
 
-def print_training_plan(plan, impl_dir):
+def print_training_plan(plan, impl_dir, dataset="fashion_mnist", sample=False):
     """Prints what `plan` (`ReferenceModels.plan`) will train, where it is cached and about how long."""
     from assignment import model_cache
     from assignment.figures import estimate
@@ -105,7 +109,7 @@ def print_training_plan(plan, impl_dir):
           f"speeds measured on a 2-core CPU); cached in {model_cache.cache_dir(impl_dir)}:")
     width = max(len(key) for key in plan)
     for key, seconds in plan.items():
-        print(f"  {key:<{width}}  {describe_model(key)}, about {estimate.format_duration(seconds)}")
+        print(f"  {key:<{width}}  {describe_model(key, dataset, sample)}, about {estimate.format_duration(seconds)}")
 
 
 def main(argv=None):
@@ -129,24 +133,25 @@ def main(argv=None):
 
     start = time.perf_counter()
     try:
-        sample, note = datasets.choose_data(full=args.full, sample=args.sample)
+        sample, note = datasets.choose_data(args.dataset, full=args.full, sample=args.sample)
         if note:
             print(f"note: {note}", file=sys.stderr, flush=True)
-        x_test, y_test = datasets.load_dataset(split="test", sample=sample)
-        print(f"data: {datasets.describe_source(sample=sample)}")
+        x_test, y_test = datasets.load_dataset(args.dataset, "test", sample=sample)
+        print(f"data: {datasets.describe_source(args.dataset, sample=sample)}")
     except (datasets.DatasetNotFoundError, datasets.CorruptDatasetError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    models = ReferenceModels(impl_dir=args.impl, sample=sample, retrain=args.retrain)
+    models = ReferenceModels(impl_dir=args.impl, sample=sample, dataset=args.dataset,
+                             retrain=args.retrain)
     keys = registry.required_models(figures)
     if keys:
-        print_training_plan(models.plan(keys), args.impl)
+        print_training_plan(models.plan(keys), args.impl, args.dataset, sample)
     ctx = FigureContext(
         impl=load_implementation(args.impl),
         models=models,
         x_test=x_test,
         y_test=y_test,
-        class_names=datasets.CLASS_NAMES["fashion_mnist"],
+        class_names=datasets.CLASS_NAMES[args.dataset],
         formats=tuple(args.formats),
         dpi=args.dpi,
     )

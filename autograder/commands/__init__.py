@@ -23,3 +23,23 @@ def outside_course_repository(command):
     print(f"{command}: run it in the course repository (assignment/solution/ is missing).",
           file=sys.stderr)
     return True
+
+
+def add_course_argument(parser):
+    """Declare `--course FILE` (see `autograder.course`)."""
+    from pathlib import Path
+
+    parser.add_argument("--course", type=Path, metavar="FILE",
+                        help="the course file: which parts are assigned, their points, which "
+                             "are bonus (default: $AUTOGRADER_COURSE, else course.toml)")
+
+
+def course_of(args, command):
+    """The `Course` of `args.course`, or None after saying on stderr why it cannot be read."""
+    from autograder.course import CourseError, load_course
+
+    try:
+        return load_course(args.course)
+    except CourseError as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return None

@@ -38,6 +38,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder.commands import add_course_argument, course_of
 from autograder.gradebook import ERROR, GRADED
 from autograder.rubric import RUBRIC, parts as rubric_parts
 
@@ -67,6 +68,7 @@ def add_arguments(parser):
     parser.add_argument("--visible-only", action="store_true",
                         help="grade only the checks shown before the due date")
     parser.add_argument("--seed", type=int, default=0, help="base seed of every check (default 0)")
+    add_course_argument(parser)
 
 
 def find_submissions(folder):
@@ -124,11 +126,12 @@ def grade_submission(student, path, feedback, options, parts):
         options: the `grade` options shared by every submission.
         parts: the graded `rubric.Part`s.
     """
-    from assignment.implementation import MODULE_NAMES, REPO_ROOT
+    from assignment.implementation import REPO_ROOT
+    from autograder.course import student_modules
     from autograder.services.submission import SubmissionError, collect
 
     row = {"student": student, "status": ERROR}
-    modules = [name for name in MODULE_NAMES if any(name in part.modules for part in parts)]
+    modules = [name for name in student_modules() if any(name in part.modules for part in parts)]
     results_path = feedback / f"{student}.json"
     results_path.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="batch-") as temporary:
@@ -200,8 +203,11 @@ def run(args):
     if not folder.is_dir():
         print(f"batch: {folder} is not a folder.", file=sys.stderr)
         return 2
+    course = course_of(args, "batch")
+    if course is None:
+        return 2
     try:
-        parts = rubric_parts(args.parts)
+        parts = rubric_parts(args.parts, course.rubric)
         submissions = find_submissions(folder)
         if args.shard:
             submissions = shard(submissions, args.shard)
@@ -213,7 +219,8 @@ def run(args):
         return 2
     feedback = args.feedback or feedback_folder(args.csv)
     feedback.mkdir(parents=True, exist_ok=True)
-    options = ["--seed", str(args.seed), *([] if args.visible_only else ["--all"]),
+    options = ["--seed", str(args.seed), "--course", str(course.path.absolute()),
+               *([] if args.visible_only else ["--all"]),
                *(["-q", *args.parts] if args.parts else [])]
     rows = []
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:

@@ -1,9 +1,15 @@
-"""Regenerate stencil/ from the markers in assignment/solution/ (--check: fail if it is stale)."""
+"""Regenerate stencil/ from the markers in assignment/solution/ (--check: fail if it is stale).
+
+The stencil holds the modules of the course's parts (`--course FILE`, see
+`autograder.course`), with the TODO ids in the course's numbering.
+"""
 
 import sys
 from pathlib import Path
 
 from assignment.implementation import SOLUTION_DIR, STENCIL_DIR
+from autograder.commands import add_course_argument, course_of
+from autograder.course import CourseError
 from autograder.stencil import MarkerError, build_stencil
 from autograder.worker.signatures import STENCIL_API
 
@@ -24,6 +30,7 @@ def add_arguments(parser):
         "--stencil", type=Path, default=STENCIL_DIR,
         help="directory of generated student files (default: stencil)",
     )
+    add_course_argument(parser)
 
 
 def _shown(path):
@@ -53,10 +60,14 @@ def _problem(name, args):
 
 def run(args):
     """Build (or with ``--check`` verify) the stencil; return the exit status."""
+    course = course_of(args, "build-stencil")
+    if course is None:
+        return 2
     try:
         changed = build_stencil(args.solution, args.stencil, check=args.check,
-                                api_path=STENCIL_API if _is_course_solution(args) else None)
-    except (MarkerError, OSError) as error:
+                                api_path=STENCIL_API if _is_course_solution(args) else None,
+                                course=course)
+    except (CourseError, MarkerError, OSError) as error:
         print(error, file=sys.stderr)
         return 2
     if not changed:

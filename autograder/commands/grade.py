@@ -24,6 +24,8 @@ import time
 import traceback
 from pathlib import Path
 
+from autograder.commands import add_course_argument
+from autograder.course import CourseError, load_course
 from autograder.formats import SERVICES
 from autograder.rubric import RUBRIC, parts
 from autograder.supervisor import PROGRESS_VARIABLE
@@ -58,23 +60,25 @@ def add_arguments(parser):
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="add what the code printed, each part's memory use and the "
                              "tracebacks of autograder errors")
+    add_course_argument(parser)
 
 
 def _is_stream(destination):
     return destination == STREAMS[0] or destination.startswith(STREAMS[1])
 
 
-def _grade(args, selected, secrets):
+def _grade(args, rubric, selected, secrets):
     """The `GradeReport`, and the `Collected` of the upload (None without `--collect`)."""
-    from assignment.implementation import MODULE_NAMES
+    from autograder.course import student_modules
     from autograder.runner import grade
     from autograder.services.submission import Collected, SubmissionError, collect
     from autograder.supervisor import save_progress
 
     if not args.collect:
         return grade(args.directory, args.parts, args.include_hidden, args.seed,
-                     secrets=secrets, on_part=save_progress), None
-    modules = tuple(name for name in MODULE_NAMES if any(name in part.modules for part in selected))
+                     rubric=rubric, secrets=secrets, on_part=save_progress), None
+    modules = tuple(name for name in student_modules()
+                    if any(name in part.modules for part in selected))
     with tempfile.TemporaryDirectory(prefix="upload-") as temporary:
         files = Path(temporary)
         try:
@@ -82,8 +86,8 @@ def _grade(args, selected, secrets):
         except SubmissionError as error:
             missing = ", ".join(f"{name}.py" for name in modules)
             upload = Collected({}, (str(error), f"Missing: {missing}."), modules)
-        report = grade(files, args.parts, args.include_hidden, args.seed, secrets=secrets,
-                       on_part=save_progress)
+        report = grade(files, args.parts, args.include_hidden, args.seed, rubric=rubric,
+                       secrets=secrets, on_part=save_progress)
     return dataclasses.replace(report, directory=str(args.directory)), upload
 
 
@@ -130,9 +134,13 @@ def run(args):
     if not args.collect and not args.directory.is_dir():
         return fail(f"grade: {args.directory} is not a directory.", 2)
     try:
-        selected = parts(args.parts)
-    except ValueError as error:
+        course = load_course(args.course)
+    except CourseError as error:
         return fail(f"grade: {error}", 2)
+    try:
+        selected = parts(args.parts, course.rubric)
+    except ValueError as error:
+        return fail(f"grade: {error}", 2, course.rubric)
     secrets = SECRETS
     if writer and not _is_stream(destination):
         folder = Path(destination).absolute().parent
@@ -141,7 +149,7 @@ def run(args):
         if getattr(args, "argv", None) and PROGRESS_VARIABLE not in os.environ:
             return _supervise(args, writer, destination, selected, started)
     try:
-        report, upload = _grade(args, selected, secrets)
+        report, upload = _grade(args, course.rubric, selected, secrets)
         table = format_table(report, verbose=args.verbose, notes=args.staff or args.include_hidden,
                              upload=upload, command_hints=True)
         data = writer.results(report, upload) if writer else None

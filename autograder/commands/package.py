@@ -12,7 +12,9 @@ the autograder zip):
 - codegrade: `grader.zip` and `setup.sh` for the setup stage, and the test
   command.
 
-Every package holds the course's secret, which seeds the graded probes so
+Every package holds the course file it was built with (`--course FILE`, see
+`autograder.course`) as `course.toml`, which its grader follows, and the
+course's secret, which seeds the graded probes so
 that they are not the ones students run locally (drawn the first time into
 `autograder/course_secret.txt`; on GitHub Classroom, which grades in the
 student's repository, there is none). Every package pins the requirements to
@@ -25,7 +27,7 @@ satisfied, every check it must grade registered.
 import sys
 from pathlib import Path
 
-from autograder.commands import outside_course_repository
+from autograder.commands import add_course_argument, course_of, outside_course_repository
 from autograder.services import PLATFORMS
 
 DEFAULT_IMAGE = "autoencoder-grader"
@@ -46,6 +48,7 @@ def add_arguments(parser):
                         help="prairielearn, autolab: the name of the grading image to build "
                              "(PrairieLearn pulls it from Docker Hub: give it your account's "
                              f"name) (default: {DEFAULT_IMAGE})")
+    add_course_argument(parser)
 
 
 def run(args):
@@ -63,6 +66,9 @@ def run(args):
         return 2
     if outside_course_repository("package"):
         return 1
+    args.course = course_of(args, "package")
+    if args.course is None:
+        return 2
     try:
         requirements = pinned_requirements()
     except PackageNotFoundError as error:

@@ -1,9 +1,13 @@
 """Build the student bundle OUT: stencil, handout, tools, data sample and the visible checks only.
 
-The bundle holds `stencil/`, `assignment/` (the handout, and the tools that
-load, train and draw a student's models) without `solution/`, the grader with
-the visible checks only, the embedded data sample, `requirements.txt` and a
-short README. The checks graded after the due date live in modules of their
+The bundle holds the course's stencil (`--course FILE`, see
+`autograder.course`: only the modules of its parts, TODOs numbered as the
+course numbers them) as `stencil/`, `assignment/` (the course's handout,
+`autograder.handout`, and the tools that load, train and draw a student's
+models) without `solution/`, the grader with the visible checks only and the
+course file (`course.toml`, which its `grade` and `rubric` follow), the
+embedded data sample (and the MNIST one when the course grades on digits),
+`requirements.txt` and a short README. The checks graded after the due date live in modules of their
 own (`autograder/checks/after_due_date/`), which the bundle leaves out, with
 the grader's evaluation metrics and weights that only they use.
 
@@ -15,7 +19,7 @@ and `stencil/` must be what `build-stencil` generates.
 
 import sys
 from pathlib import Path
-from autograder.commands import outside_course_repository
+from autograder.commands import add_course_argument, course_of, outside_course_repository
 
 # Staff-only code: the checks graded after the due date and the evaluation metrics only they
 # use; the reference values and the stand-ins for broken pieces, which are answers to TODOs
@@ -27,7 +31,7 @@ README = """\
 # Autoencoders & VAEs in Keras 3: your assignment
 
 - `assignment/HANDOUT.md`: the handout. Read it first: background, every TODO, how it is graded.
-- `stencil/`: your files. Fill in every TODO, then upload these five files (not a folder, not a
+- `stencil/`: your files. Fill in every TODO, then upload these {files} files (not a folder, not a
   zip) to Gradescope.
 - `assignment/`: the course code that loads, trains and draws your models.
 - `autograder/`: the checks shown before the due date, to run on your machine. Gradescope runs
@@ -63,11 +67,15 @@ def add_arguments(parser):
     """Declare the options of ``release``."""
     parser.add_argument("out", type=Path, help="folder to create (it must not exist, or be empty)")
     parser.add_argument("--zip", action="store_true", help="also write OUT.zip")
+    add_course_argument(parser)
 
 
-def student_readme(rubric):
-    """The bundle's README.md, with the visible points of `rubric`."""
+def student_readme(course):
+    """The bundle's README.md, with the visible points of the `Course` `course`."""
+    from autograder.handout import NUMBER_WORDS
     from autograder.rubric import VISIBLE
+
+    rubric = course.rubric
 
     def points(bonus, visible_only):
         return sum(check.points for part in rubric if part.bonus == bonus
@@ -76,29 +84,47 @@ def student_readme(rubric):
     return README.format(visible=f"{points(False, True):g}", total=f"{points(False, False):g}",
                          bonus_visible=f"{points(True, True):g}",
                          bonus=f"{points(True, False):g}",
-                         parts=", ".join(part.id for part in rubric))
+                         parts=", ".join(part.id for part in rubric),
+                         files=NUMBER_WORDS[len(course.modules) - 1])
 
 
-def student_bundle(rubric):
-    """The student `Bundle`, and the ids of the checks it must register."""
+def student_bundle(course):
+    """The student `Bundle` of the `Course` `course`, and the ids of the checks it must register.
+
+    Raises:
+        autograder.handout.HandoutError: when the handout cannot be made for the course.
+    """
+    from assignment.implementation import REPO_ROOT, SOLUTION_DIR
     from autograder.bundle import Bundle
+    from autograder.handout import course_handout
     from autograder.rubric import VISIBLE
+    from autograder.stencil import render_all
 
+    rubric = course.rubric
     bundle = Bundle()
-    bundle.add("README.md", student_readme(rubric))
+    bundle.add("README.md", student_readme(course))
     bundle.copy("requirements.txt")
-    bundle.copy_tree("stencil")
-    bundle.copy("assignment/HANDOUT.md")
+    for name, text in render_all(SOLUTION_DIR, course.left_out_modules, course.renumber).items():
+        bundle.add(f"stencil/{name}", text)
     bundle.copy_tree("assignment", exclude=("assignment/solution",))
+    handout = (REPO_ROOT / "assignment" / "HANDOUT.md").read_text(encoding="utf-8")
+    bundle.add("assignment/HANDOUT.md", course_handout(handout, course))
+    bundle.add("course.toml", course.path.read_bytes())
     bundle.copy_tree("autograder", exclude=STAFF_ONLY)
     bundle.copy("autograder/worker/stencil_api.json")
     visible = {check.id for part in rubric for check in part.checks
                if check.visibility == VISIBLE}
     for path, content in recorded_expectations(visible).items():
         bundle.add(path, content)
-    bundle.copy("data/fashion_mnist_sample.npz")
-    bundle.copy("data/README.md")
+    copy_data(bundle, course)
     return bundle, visible
+
+
+def copy_data(bundle, course):
+    """Adds the embedded data samples a course's tools and checks read, and their README."""
+    for name in dict.fromkeys(("fashion_mnist", course.dataset)):
+        bundle.copy(f"data/{name}_sample.npz")
+    bundle.copy("data/README.md")
 
 
 def recorded_expectations(visible):
@@ -118,13 +144,21 @@ def recorded_expectations(visible):
 
 
 def problems(bundle, visible):
-    """Everything wrong with the student bundle, one line each (empty when it is right)."""
+    """Everything wrong with the student bundle, one line each (empty when it is right).
+
+    Args:
+        bundle: the student `Bundle`.
+        visible: the ids of the course's visible checks, which it must register
+            (it may register the visible checks of other parts, never a hidden one).
+    """
     from autograder.bundle import missing_imports, registered_checks, solution_leaks
+    from autograder.rubric import VISIBLE, all_checks
 
     registered = registered_checks(bundle)
+    shown = {check_id for check_id, check in all_checks().items() if check.visibility == VISIBLE}
     return (solution_leaks(bundle) + missing_imports(bundle, left_out=STAFF_ONLY)
             + [f"the bundle holds the hidden check {check_id}"
-               for check_id in sorted(registered - visible)]
+               for check_id in sorted(registered - shown)]
             + [f"the bundle lacks the visible check {check_id}"
                for check_id in sorted(visible - registered)])
 
@@ -132,20 +166,34 @@ def problems(bundle, visible):
 def run(args):
     """Build and check the bundle; return 0 when written, 1 when it would be wrong."""
     from assignment.implementation import SOLUTION_DIR, STENCIL_DIR
-    from autograder.rubric import RUBRIC
+    from autograder.course import CourseError, load_course
+    from autograder.handout import HandoutError
     from autograder.stencil import build_stencil
     from autograder.worker.signatures import STENCIL_API
 
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
         print(f"release: {args.out} exists and is not an empty folder.", file=sys.stderr)
         return 2
+    course = course_of(args, "release")
+    if course is None:
+        return 2
     if outside_course_repository("release"):
         return 1
-    if build_stencil(SOLUTION_DIR, STENCIL_DIR, check=True, api_path=STENCIL_API):
+    try:
+        stale = build_stencil(SOLUTION_DIR, STENCIL_DIR, check=True, api_path=STENCIL_API,
+                              course=load_course())
+    except CourseError as error:
+        print(f"release: {error}", file=sys.stderr)
+        return 2
+    if stale:
         print("release: stencil/ is out of date: run python -m autograder build-stencil.",
               file=sys.stderr)
         return 1
-    bundle, visible = student_bundle(RUBRIC)
+    try:
+        bundle, visible = student_bundle(course)
+    except (CourseError, HandoutError) as error:
+        print(f"release: not written: {error}", file=sys.stderr)
+        return 1
     wrong = problems(bundle, visible)
     if wrong:
         print("release: not written, the bundle would be wrong:", *wrong, sep="\n  ",

@@ -1,5 +1,6 @@
 """Print the rubric: parts, checks, points, visibility, TODOs and dependencies."""
 
+from autograder.commands import add_course_argument, course_of
 from autograder.rubric import RUBRIC, VISIBLE
 
 SHOWN = {VISIBLE: "at once"}
@@ -9,6 +10,7 @@ def add_arguments(parser):
     """Declare the options of ``rubric``."""
     parser.add_argument("--markdown", action="store_true",
                         help="print the handout's points table in Markdown instead")
+    add_course_argument(parser)
 
 
 def _shown(check):
@@ -59,6 +61,9 @@ def format_markdown(rubric=RUBRIC):
 
 
 def run(args):
-    """Print the rubric; return 0."""
-    print(format_markdown() if args.markdown else format_rubric())
+    """Print the course's rubric; return 0 (2 for a course file that cannot be read)."""
+    course = course_of(args, "rubric")
+    if course is None:
+        return 2
+    print(format_markdown(course.rubric) if args.markdown else format_rubric(course.rubric))
     return 0

@@ -1,7 +1,9 @@
 """Validate the autograder: the solution gets every point, the stencil none, twice identically.
 
-`selftest` grades, with every check (`--all`), the reference solution and the
-stencil generated from it, each twice with the same seed, and fails when
+`selftest` grades, with every check (`--all`) of the course's rubric
+(`--course FILE`, see `autograder.course`), the reference solution and the
+course's stencil generated from it, each twice with the same seed, and fails
+when
 
 - a check of the solution does not pass fully (bonus included);
 - the stencil earns a point: the rubric declares no free points, so every
@@ -9,7 +11,8 @@ stencil generated from it, each twice with the same seed, and fails when
 - a check ends in an autograder error, on either;
 - the second run of either differs from the first in any status, points,
   expected value, value got, feedback, diagnosis or leaderboard metric;
-- `stencil/` is not what `build-stencil` generates from the solution.
+- `stencil/` is not what `build-stencil` generates from the solution for
+  the repository's course file (`course.toml`, or `$AUTOGRADER_COURSE`).
 
 It prints one line per run and, on failure, one line per difference.
 """
@@ -19,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.commands import outside_course_repository
+from autograder.commands import add_course_argument, course_of, outside_course_repository
 from autograder.rubric import RUBRIC, parts
 
 RUNS = 2
@@ -33,6 +36,7 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=0, help="base seed of every check (default 0)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also print the table of every run")
+    add_course_argument(parser)
 
 
 def fingerprint(report):
@@ -90,32 +94,40 @@ def summary(name, run, report):
 def run(args):
     """Grade the solution and the stencil twice; return 0 when everything is as it must be."""
     from assignment.implementation import SOLUTION_DIR, STENCIL_DIR
+    from autograder.course import load_course
     from autograder.formats.terminal import format_table
     from autograder.runner import grade
     from autograder.stencil import build_stencil
     from autograder.worker.signatures import STENCIL_API
 
+    course = course_of(args, "selftest")
+    if course is None:
+        return 2
     try:
-        parts(args.parts)
+        parts(args.parts, course.rubric)
     except ValueError as error:
         print(f"selftest: {error}", file=sys.stderr)
         return 2
     if outside_course_repository("selftest"):
         return 1
     started = time.monotonic()
-    problems = [f"stencil/{name} is not what build-stencil generates from the solution"
-                for name in build_stencil(SOLUTION_DIR, STENCIL_DIR, check=True, api_path=STENCIL_API)]
-    print(f"selftest: solution and generated stencil, every check, seed {args.seed}, "
-          f"{RUNS} runs each")
+    repository = load_course()  # stencil/ is the stencil of the repository's course file
+    problems = [f"stencil/{name} is not what build-stencil generates from the solution for "
+                f"{repository.path}" for name in build_stencil(
+                    SOLUTION_DIR, STENCIL_DIR, check=True, api_path=STENCIL_API,
+                    course=repository)]
+    print(f"selftest: solution and generated stencil, every check of {course.path}, "
+          f"seed {args.seed}, {RUNS} runs each")
     notes = set()
     with tempfile.TemporaryDirectory(prefix="selftest-") as temporary:
         stencil = Path(temporary) / "stencil"
-        build_stencil(SOLUTION_DIR, stencil)
+        build_stencil(SOLUTION_DIR, stencil, course=course)
         for name, directory, full_marks in (("solution", SOLUTION_DIR, True),
                                             ("stencil", stencil, False)):
             prints = []
             for number in range(1, RUNS + 1):
-                report = grade(directory, args.parts, include_hidden=True, seed=args.seed)
+                report = grade(directory, args.parts, include_hidden=True, seed=args.seed,
+                               rubric=course.rubric)
                 print(summary(name, number, report), flush=True)
                 if args.verbose:
                     print(format_table(report, verbose=True))

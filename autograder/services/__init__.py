@@ -8,7 +8,8 @@ platform also holds the scripts and templates it ships) that provides:
   one file;
 - `build(requirements, options)`: the package's `Bundle` and the list of
   what is wrong with it (empty when it may be written), `requirements` being
-  the text of `requirements-pinned.txt` and `options` those of `package`;
+  the text of `requirements-pinned.txt` and `options` those of `package`
+  (`options.course`: the `autograder.course.Course` to grade);
 - `write(bundle, out)`, and `next_steps(out, options)`: what to do with it,
   one line each.
 

@@ -24,19 +24,19 @@ GRADER_FOLDER = "grader/"
 PYTHON = ".".join(map(str, sys.version_info[:2]))
 
 
-def problems_to_define():
-    """`(problem name, max points, optional)` per part of the rubric: its checks shown at once."""
-    from autograder.rubric import RUBRIC, VISIBLE
+def problems_to_define(rubric):
+    """`(problem name, max points, optional)` per part of `rubric`: its checks shown at once."""
+    from autograder.rubric import VISIBLE
 
     return [(part.id, sum(check.points for check in part.checks if check.visibility == VISIBLE),
-             part.bonus) for part in RUBRIC]
+             part.bonus) for part in rubric]
 
 
 def build(requirements, options):
     """The package's `Bundle`, and what is wrong with it (`options` of `package`: none used)."""
     from autograder.bundle import Bundle
 
-    grader = grader_bundle(requirements, options.secret)
+    grader = grader_bundle(requirements, options.secret, options.course)
     tar = Bundle()
     tar.include(grader, GRADER_FOLDER)
     package = Bundle()
@@ -44,7 +44,7 @@ def build(requirements, options):
     package.add("autograde.tar", tar.tar_bytes())
     package.add("Dockerfile", template(NAME, "Dockerfile").decode().replace("@PYTHON@", PYTHON))
     package.add("requirements-pinned.txt", requirements)
-    return package, grader_problems(grader, tar)
+    return package, grader_problems(grader, tar, options.course)
 
 
 def write(bundle, out):
@@ -53,7 +53,7 @@ def write(bundle, out):
 
 def next_steps(out, options):
     problems = ", ".join(f"{name} ({points:g} points{', optional' if bonus else ''})"
-                         for name, points, bonus in problems_to_define())
+                         for name, points, bonus in problems_to_define(options.course.rubric))
     return [f"Build the autograding image: docker build -t {options.image} {out}/ "
             "(Tango must know it).",
             f"In the assessment: handin file handin.zip; problems {problems}; autograder image "

@@ -23,14 +23,14 @@ def build(requirements, options):
     """The package's `Bundle`, and what is wrong with it (`options` of `package`: none used)."""
     from autograder.bundle import Bundle
 
-    grader = grader_bundle(requirements, options.secret)
+    grader = grader_bundle(requirements, options.secret, options.course)
     zipped = Bundle()
     zipped.include(grader)
     zipped.add("grade", template(NAME, "grade"), mode=0o755)
     package = Bundle()
     package.add("grader.zip", zipped.zip_bytes())
     package.add("setup.sh", template(NAME, "setup.sh"), mode=0o755)
-    return package, problems(grader, zipped)
+    return package, problems(grader, zipped, options.course)
 
 
 def write(bundle, out):

@@ -26,9 +26,8 @@ PYTHON = ".".join(map(str, sys.version_info[:2]))
 def build(requirements, options):
     """The template's `Bundle`, and what is wrong with it (`options` of `package`: none used)."""
     from autograder.commands.release import problems, student_bundle
-    from autograder.rubric import RUBRIC
 
-    bundle, visible = student_bundle(RUBRIC)
+    bundle, visible = student_bundle(options.course)
     bundle.add("README.md", template(NAME, "README.md").decode().replace("@PYTHON@", PYTHON))
     bundle.add(FILE_NAME, requirements)
     bundle.add(WORKFLOW, template(NAME, "classroom.yml").decode().replace("@PYTHON@", PYTHON))

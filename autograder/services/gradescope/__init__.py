@@ -25,12 +25,12 @@ def build(requirements, options):
     """The zip's `Bundle`, and what is wrong with it (`options` of `package`: none used)."""
     from autograder.bundle import Bundle
 
-    grader = grader_bundle(requirements, options.secret)
+    grader = grader_bundle(requirements, options.secret, options.course)
     package = Bundle()
     package.include(grader)
     for script in SCRIPTS:
         package.add(script, template(NAME, script), mode=0o755)
-    return package, problems(grader, package)
+    return package, problems(grader, package, options.course)
 
 
 def write(bundle, out):

@@ -15,7 +15,6 @@ import sys
 import uuid
 from pathlib import Path
 
-from assignment.implementation import MODULE_NAMES
 from autograder.services import template
 from autograder.services.grader import grader_bundle, problems
 
@@ -48,7 +47,7 @@ def build(requirements, options):
     """The package's `Bundle` (grading with the image `options.image`), and what is wrong."""
     from autograder.bundle import Bundle
 
-    grader = grader_bundle(requirements, options.secret)
+    grader = grader_bundle(requirements, options.secret, options.course)
     package = Bundle()
     package.include(grader, IMAGE_FOLDER)
     package.add(IMAGE_FOLDER + "Dockerfile",
@@ -57,8 +56,8 @@ def build(requirements, options):
     question = f"questions/{QUESTION}/"
     package.add(question + "info.json", json.dumps(info_json(options.image), indent=2) + "\n")
     package.add(question + "question.html", template(NAME, "question.html").decode().replace(
-        "@MODULES@", ", ".join(f"{name}.py" for name in MODULE_NAMES)))
-    return package, problems(grader, package)
+        "@MODULES@", ", ".join(f"{name}.py" for name in options.course.modules)))
+    return package, problems(grader, package, options.course)
 
 
 def write(bundle, out):
