@@ -96,3 +96,28 @@ def test_merge_refuses_shards_that_do_not_fit(tmp_path, capsys):
     assert main(["batch", "merge", str(one), str(other), "--csv", str(tmp_path / "g.csv")]) == 2
     assert "alice is in both" in capsys.readouterr().err
     assert main(["batch", "merge", str(tmp_path / "absent.csv")]) == 2
+
+
+def test_a_grading_process_that_died_still_gets_its_row_with_what_was_graded(tmp_path,
+                                                                           monkeypatch):
+    """The supervisor wrote the results of Part 1 before the grading process was killed."""
+    import json
+    import subprocess
+
+    from autograder.commands import batch
+
+    def killed_grading(command, **kwargs):
+        results = command[command.index("--results") + 1]
+        json.dump({"score": 15.0, "tests": [
+            {"number": "transposed_conv.output_length", "score": 15.0, "max_score": 15.0}]},
+            open(results, "w"))
+        return subprocess.CompletedProcess(command, 1, "", "grade: The grading was cut short: "
+                                           "the grading process was killed (SIGKILL).\n")
+
+    monkeypatch.setattr(batch.subprocess, "run", killed_grading)
+    feedback = tmp_path / "feedback"
+    feedback.mkdir()
+    row = batch.grade_submission("ada", SOLUTION_DIR, feedback, [], [PART_1])
+    assert row["status"] == batch.ERROR
+    assert row["score"] == 15.0 and row["transposed_conv"] == 15.0
+    assert "grader failed: grade: The grading was cut short" in row["notes"]

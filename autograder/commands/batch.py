@@ -155,8 +155,9 @@ def grade_submission(student, path, feedback, options, parts):
         last = graded.stderr.strip().splitlines() or [f"exit status {graded.returncode}"]
         notes.append(f"grader failed: {last[-1]}")
     (feedback / f"{student}.txt").write_text(text.rstrip() + "\n")
-    if graded.returncode == 0:
-        row.update(scores_of(json.loads(results_path.read_text()), parts), status=GRADED)
+    if results_path.is_file():  # also when the grading process died: what it graded before
+        row.update(scores_of(json.loads(results_path.read_text()), parts),
+                   status=GRADED if graded.returncode == 0 else ERROR)
     return {**row, "notes": " ".join(notes)}
 
 
