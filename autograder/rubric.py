@@ -168,6 +168,26 @@ RUBRIC = (
     ),
 )
 
+# Parts a course may assign besides the default ones (see course.toml).
+EXTRA_PARTS = (
+    Part(
+        "sparse_autoencoder",
+        "Part 6 (optional): sparse autoencoder",
+        modules=("autoencoder", "sparse_autoencoder"),
+        time_limit=180,
+        memory_limit_mb=1500,
+        checks=(
+            Item("sparse_autoencoder.penalty", "sparsity_penalty: L1 of the code, batch mean, "
+                 "times l1", 3, todos=("6.1",)),
+            Item("sparse_autoencoder.add_loss", "call adds the code's penalty with add_loss", 3,
+                 todos=("6.2",)),
+            Item("sparse_autoencoder.sparsity", "Sparser code than without the penalty after "
+                 "training", 4, visibility=AFTER_DUE_DATE),
+        ),
+    ),
+)
+ALL_PARTS = RUBRIC + EXTRA_PARTS
+
 
 def parts(ids=None, rubric=RUBRIC):
     """The parts of `rubric` with the given ids, in rubric order (all when `ids` is empty).
@@ -182,9 +202,9 @@ def parts(ids=None, rubric=RUBRIC):
     return tuple(part for part in rubric if not ids or part.id in ids)
 
 
-def all_checks():
-    """Every check of the rubric, as a dict id -> `Item`."""
-    return {check.id: check for part in RUBRIC for check in part.checks}
+def all_checks(rubric=RUBRIC):
+    """Every check of `rubric`, as a dict id -> `Item`."""
+    return {check.id: check for part in rubric for check in part.checks}
 
 
 def max_score(include_bonus=False):

@@ -80,9 +80,13 @@ def student_readme(rubric):
 
 
 def student_bundle(rubric):
-    """The student `Bundle`, and the ids of the checks it must register."""
+    """The student `Bundle`, and the ids of the checks it must register.
+
+    Its README counts the points of `rubric`; it ships the visible checks of
+    every part a course may assign (`ALL_PARTS`), whose modules it holds.
+    """
     from autograder.bundle import Bundle
-    from autograder.rubric import VISIBLE
+    from autograder.rubric import ALL_PARTS, VISIBLE
 
     bundle = Bundle()
     bundle.add("README.md", student_readme(rubric))
@@ -92,7 +96,7 @@ def student_bundle(rubric):
     bundle.copy_tree("assignment", exclude=("assignment/solution",))
     bundle.copy_tree("autograder", exclude=STAFF_ONLY)
     bundle.copy("autograder/worker/stencil_api.json")
-    visible = {check.id for part in rubric for check in part.checks
+    visible = {check.id for part in ALL_PARTS for check in part.checks
                if check.visibility == VISIBLE}
     for path, content in recorded_expectations(visible).items():
         bundle.add(path, content)
