@@ -12,13 +12,17 @@ import types
 from pathlib import Path
 
 MODULE_NAMES = ("transposed_conv", "autoencoder", "vae", "cvae", "vqvae")
+# The modules of the parts a course may assign besides the default ones
+# (`autograder.rubric.EXTRA_PARTS`); a directory may lack them.
+EXTRA_MODULE_NAMES = ("sparse_autoencoder", "masked_autoencoder", "gaussian_decoder")
+ALL_MODULE_NAMES = MODULE_NAMES + EXTRA_MODULE_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_DIR = REPO_ROOT / "assignment" / "solution"
 STENCIL_DIR = REPO_ROOT / "stencil"
 
 
-def load_implementation(directory=SOLUTION_DIR, modules=MODULE_NAMES):
+def load_implementation(directory=SOLUTION_DIR, modules=None):
     """Imports the student modules of `directory`.
 
     Modules of a previously loaded implementation are forgotten first, so that
@@ -27,7 +31,9 @@ def load_implementation(directory=SOLUTION_DIR, modules=MODULE_NAMES):
 
     Args:
         directory: path of a folder holding the flat student modules.
-        modules: names of the modules to import, in dependency order.
+        modules: names of the modules to import, in dependency order
+            (default: `MODULE_NAMES`, then those of `EXTRA_MODULE_NAMES` that
+            `directory` holds).
 
     Returns:
         A namespace with one attribute per module, e.g. `impl.vae.VAE`, and
@@ -40,12 +46,15 @@ def load_implementation(directory=SOLUTION_DIR, modules=MODULE_NAMES):
     directory = Path(directory).resolve()
     if not directory.is_dir():
         raise FileNotFoundError(f"No implementation directory {directory}.")
+    if modules is None:
+        modules = MODULE_NAMES + tuple(name for name in EXTRA_MODULE_NAMES
+                                       if (directory / f"{name}.py").is_file())
     missing = [name for name in modules if not (directory / f"{name}.py").is_file()]
     if missing:
         raise FileNotFoundError(
             f"{directory} lacks {', '.join(f'{name}.py' for name in missing)}."
         )
-    for name in MODULE_NAMES:
+    for name in ALL_MODULE_NAMES:
         sys.modules.pop(name, None)
     sys.path.insert(0, str(directory))
     try:

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from assignment import datasets, training
-from assignment.implementation import MODULE_NAMES, REPO_ROOT, SOLUTION_DIR, load_implementation
+from assignment.implementation import ALL_MODULE_NAMES, REPO_ROOT, SOLUTION_DIR, load_implementation
 
 CACHE_DIR = REPO_ROOT / "build" / "models"
 IMPL_CACHE_DIR = REPO_ROOT / "build" / "impl-models"
@@ -46,7 +46,7 @@ def implementation_hash(directory, recipe_key=""):
     weights.
     """
     digest = hashlib.sha256(recipe_key.encode())
-    for name in MODULE_NAMES:
+    for name in ALL_MODULE_NAMES:
         path = Path(directory) / f"{name}.py"
         digest.update(_code_of(path.read_text()).encode() if path.is_file() else b"")
     return digest.hexdigest()[:_HASH_LENGTH]

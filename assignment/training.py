@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-MODEL_NAMES = ("ae", "dae", "linear-ae", "vae", "cvae", "vqvae")
+MODEL_NAMES = ("ae", "dae", "linear-ae", "vae", "cvae", "vqvae", "sparse-ae")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +85,10 @@ RECIPES = {
         learning_rate=2e-3, final_learning_rate=1e-5, loss=None, needs_labels=True,
     ),
     "vqvae": Recipe("vqvae", "VQVAE", "VQ-VAE with a 64-word codebook (bonus)", None, 10),
+    "sparse-ae": Recipe(
+        "sparse_autoencoder", "SparseAutoencoder",
+        "sparse autoencoder (MSE + L1 penalty on the code)", 32, 10,
+    ),
 }
 
 

@@ -248,4 +248,24 @@ MISTAKES = {
         "The codebook loss mean((sg[z_e] - z_q)^2) trains the codebook with weight 1; the "
         "commitment loss beta * mean((z_e - sg[z_q])^2) trains the encoder with weight beta.",
     ),
+    # --- Optional part: the sparse autoencoder -------------------------------------------------
+    "sparse_l2_instead_of_l1": Mistake(
+        "An L2 penalty instead of L1 on the code",
+        "The sparsity penalty is l1 * mean over the batch of sum_i |z_i| (ops.abs), not of z_i^2: "
+        "the gradient of z^2 fades as z shrinks, so an L2 penalty makes every unit small and "
+        "none of them 0; the gradient of |z| keeps pulling a unit until it is 0.",
+    ),
+    "sparse_penalty_on_weights": Mistake(
+        "The penalty on the weights instead of the code",
+        "A sparse autoencoder penalises its activations, the code z = self.encode(x) of the "
+        "batch (data-dependent sparsity), not a kernel: add sparsity_penalty(z, self.l1) with "
+        "self.add_loss in call. A penalty on the weights is the same for every batch and makes "
+        "the weights sparse, not the codes.",
+    ),
+    "sparse_penalty_summed_over_batch": Mistake(
+        "The penalty summed over the batch instead of averaged",
+        "Average the per-example L1 norms over the batch (ops.mean), as the mean squared error "
+        "it is added to is averaged: a sum makes the penalty, and so the meaning of l1, grow "
+        "with the batch size.",
+    ),
 }

@@ -175,7 +175,23 @@ RUBRIC = (
 )
 
 # Parts a course may assign besides the default ones (see course.toml).
-EXTRA_PARTS = ()
+EXTRA_PARTS = (
+    Part(
+        "sparse_autoencoder",
+        "Part 6 (optional): sparse autoencoder",
+        modules=("autoencoder", "sparse_autoencoder"),
+        time_limit=60,
+        memory_limit_mb=1500,
+        checks=(
+            Item("sparse_autoencoder.penalty", "sparsity_penalty: L1 of the code, batch mean, "
+                 "times l1", 3, todos=("6.1",)),
+            Item("sparse_autoencoder.add_loss", "call adds the code's penalty with add_loss", 3,
+                 todos=("6.2",)),
+            Item("sparse_autoencoder.sparsity", "Sparser code than without the penalty after "
+                 "training", 4, visibility=AFTER_DUE_DATE),
+        ),
+    ),
+)
 ALL_PARTS = RUBRIC + EXTRA_PARTS
 
 

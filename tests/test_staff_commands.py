@@ -24,10 +24,10 @@ from autograder import bundle as bundles
 from autograder.cli import main
 from autograder.commands.batch import find_submissions
 from autograder.services.submission import SubmissionError, collect
-from autograder.rubric import RUBRIC, VISIBLE, all_checks
+from autograder.rubric import ALL_PARTS, RUBRIC, VISIBLE, all_checks
 
 PART_1 = next(part for part in RUBRIC if part.id == "transposed_conv")
-HIDDEN = sorted(check_id for check_id, check in all_checks().items()
+HIDDEN = sorted(check_id for check_id, check in all_checks(ALL_PARTS).items()
                 if check.visibility != VISIBLE)
 
 
@@ -187,7 +187,7 @@ def test_package_zip_holds_the_grader_and_no_solution(gradescope_zip):
     registered = {check_id for name, content in files.items()
                   if name.startswith("autograder/checks/")
                   for check_id in bundles.registered_ids(content.decode())}
-    assert registered == set(all_checks())
+    assert registered == set(all_checks(ALL_PARTS))
 
 
 def test_package_zip_grades_a_messy_upload_like_gradescope(gradescope_zip, tmp_path):
@@ -243,7 +243,7 @@ def test_release_holds_the_student_files_and_no_solution_nor_hidden_check(releas
               if name.startswith("autograder/checks/") and name.endswith(".py")}
     registered = {check_id for source in checks.values()
                   for check_id in bundles.registered_ids(source)}
-    assert registered == set(all_checks()) - set(HIDDEN)
+    assert registered == set(all_checks(ALL_PARTS)) - set(HIDDEN)
     for check_id in HIDDEN:
         assert not [name for name, source in checks.items() if f'"{check_id}"' in source]
 

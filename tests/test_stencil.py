@@ -24,6 +24,7 @@ import pytest
 
 from assignment import training
 from assignment.implementation import (
+    ALL_MODULE_NAMES,
     MODULE_NAMES,
     REPO_ROOT,
     SOLUTION_DIR,
@@ -37,12 +38,16 @@ TODO_LINE = re.compile(r"^[ \t]*# TODO (\d+\.\d+): (.+)$", re.MULTILINE)
 TODO_ID = re.compile(r"\bTODO (\d+\.\d+)\b")
 RUBRIC_BEGIN = "<!-- BEGIN RUBRIC TABLE -->"
 RUBRIC_END = "<!-- END RUBRIC TABLE -->"
+# Every module of the solution, the optional parts' included, with its part's number.
+NUMBERED_MODULES = [(part, name) for part, name in enumerate(ALL_MODULE_NAMES, start=1)
+                    if (SOLUTION_DIR / f"{name}.py").is_file()]
+SOLUTION_MODULES = [name for _, name in NUMBERED_MODULES]
 
 
 def stencil_todos():
     """`{todo_id: task}` of every `# TODO x.y: task` comment in `stencil/*.py`."""
     todos = {}
-    for name in MODULE_NAMES:
+    for name in SOLUTION_MODULES:
         for todo_id, task in TODO_LINE.findall((STENCIL_DIR / f"{name}.py").read_text()):
             assert todo_id not in todos, f"TODO {todo_id} appears twice in the stencil"
             todos[todo_id] = task
@@ -53,7 +58,7 @@ def solution_blocks():
     """`(module file name, block)` for every solution block, in file order."""
     return [
         (path.name, block)
-        for path in (SOLUTION_DIR / f"{name}.py" for name in MODULE_NAMES)
+        for path in (SOLUTION_DIR / f"{name}.py" for name in SOLUTION_MODULES)
         for block in parse_blocks(path.read_text(encoding="utf-8"), path)
     ]
 
@@ -66,7 +71,7 @@ def sort_key(todo_id):
 # --- numbering and regeneration (text only) ---------------------------------
 
 
-@pytest.mark.parametrize("part, name", enumerate(MODULE_NAMES, start=1))
+@pytest.mark.parametrize("part, name", NUMBERED_MODULES)
 def test_todo_ids_of_each_module_count_up_within_its_part(part, name):
     source = (STENCIL_DIR / f"{name}.py").read_text()
     ids = re.findall(r"^[ \t]*# TODO (\S+):", source, re.MULTILINE)
@@ -190,7 +195,7 @@ def stencil(solution):
     import keras
 
     registered = dict(keras.saving.get_custom_objects())
-    modules = {name: sys.modules.get(name) for name in MODULE_NAMES}
+    modules = {name: sys.modules.get(name) for name in ALL_MODULE_NAMES}
     yield load_implementation(STENCIL_DIR)
     keras.saving.get_custom_objects().clear()
     keras.saving.get_custom_objects().update(registered)
@@ -239,7 +244,7 @@ def public_api(module):
     return api
 
 
-@pytest.mark.parametrize("name", MODULE_NAMES)
+@pytest.mark.parametrize("name", SOLUTION_MODULES)
 def test_stencil_keeps_the_public_names_signatures_and_docstrings(solution, stencil, name):
     expected, actual = public_api(getattr(solution, name)), public_api(getattr(stencil, name))
     assert sorted(actual) == sorted(expected)
@@ -312,6 +317,9 @@ TRIGGERS = {
     .indices(np.zeros((2, 7, 7, 4), dtype="float32")),
     "5.2": lambda sol, st: hybrid(sol, st, "vqvae", "VectorQuantizer", "call")(8, 4)
     .call(np.zeros((2, 7, 7, 4), dtype="float32")),
+    "6.1": lambda sol, st: st.sparse_autoencoder.sparsity_penalty(CODES, 0.1),
+    "6.2": lambda sol, st: hybrid(sol, st, "sparse_autoencoder", "SparseAutoencoder", "call")(2)
+    .call(images()),
 }
 
 
@@ -330,7 +338,8 @@ def test_each_todo_raises_not_implemented_error_naming_it(solution, stencil, tod
 
 
 # What a student meets first when training each model on the untouched stencil.
-FIRST_TODO = {"ae": "2.1", "dae": "2.1", "vae": "3.5", "cvae": "3.5", "vqvae": "5.2"}
+FIRST_TODO = {"ae": "2.1", "dae": "2.1", "vae": "3.5", "cvae": "3.5", "vqvae": "5.2",
+              "sparse-ae": "2.1"}
 
 
 @pytest.mark.parametrize("name", sorted(FIRST_TODO))

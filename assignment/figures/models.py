@@ -34,6 +34,7 @@ REFERENCE_MODELS = {
     "dae": dict(name="dae"),
     "cvae": dict(name="cvae"),
     "vqvae": dict(name="vqvae"),
+    "sparse-ae": dict(name="sparse-ae"),
     **{
         beta_key(beta): dict(
             name="vae", latent_dim=BETA_SWEEP_LATENT_DIM, beta=beta, epochs=BETA_SWEEP_EPOCHS

@@ -14,6 +14,7 @@ from assignment.figures import (
     convolution,
     gaussians,
     latent,
+    sparse,
     vqvae,
 )
 from assignment.figures.models import BETA_SWEEP_LATENT_DIM, BETAS, beta_key
@@ -81,6 +82,9 @@ ALL_FIGURES = (
            "VQ-VAE: one test image per class and its reconstruction", ("vqvae",)),
     Figure("vqvae-codebook", vqvae.draw_codebook_usage,
            "VQ-VAE: histogram of codeword usage over the test set", ("vqvae",)),
+    Figure("sparse-codes", sparse.draw_code_activations,
+           "code activations of test images, plain AE vs sparse AE (L1 on the code), and active "
+           "units per image", ("ae", "sparse-ae")),
 )
 
 FIGURES = {figure.name: figure for figure in ALL_FIGURES}

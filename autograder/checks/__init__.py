@@ -8,7 +8,14 @@ they are present.
 
 import importlib.util
 
-from autograder.checks import autoencoders, cvae, transposed_conv, vae, vqvae  # noqa: F401
+from autograder.checks import (  # noqa: F401
+    autoencoders,
+    cvae,
+    sparse_autoencoder,
+    transposed_conv,
+    vae,
+    vqvae,
+)
 
 AFTER_DUE_DATE = "autograder.checks.after_due_date"
 

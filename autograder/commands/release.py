@@ -97,7 +97,7 @@ def student_bundle(course):
     from assignment.implementation import REPO_ROOT, SOLUTION_DIR
     from autograder.bundle import Bundle
     from autograder.handout import course_handout
-    from autograder.rubric import VISIBLE
+    from autograder.rubric import ALL_PARTS, VISIBLE
     from autograder.stencil import render_all
 
     rubric = course.rubric
@@ -112,7 +112,7 @@ def student_bundle(course):
     bundle.add("course.toml", course.path.read_bytes())
     bundle.copy_tree("autograder", exclude=STAFF_ONLY)
     bundle.copy("autograder/worker/stencil_api.json")
-    visible = {check.id for part in rubric for check in part.checks
+    visible = {check.id for part in ALL_PARTS for check in part.checks
                if check.visibility == VISIBLE}
     for path, content in recorded_expectations(visible).items():
         bundle.add(path, content)

@@ -154,6 +154,15 @@ def _indices(impl):
 # --- Smoke tests: one call on a tiny input -----------------------------------------------
 
 
+def _sparsity_penalty(impl):
+    from keras import ops
+
+    def sparsity_penalty(z, l1):
+        return l1 * ops.mean(ops.sum(ops.abs(z), axis=-1))
+
+    return sparsity_penalty
+
+
 def _zeros(*shape):
     from keras import ops
 
@@ -194,6 +203,10 @@ def _test_indices(impl):
     quantizer.indices(_zeros(1, 2, 2, 2))
 
 
+def _test_sparsity_penalty(impl):
+    impl.sparse_autoencoder.sparsity_penalty(_zeros(2, 3), 0.1)
+
+
 # In the order they are tested: a later piece is tested with the earlier stand-ins in place.
 STAND_INS = {
     "1.1": StandIn("transposed_conv", None, "conv_transpose_output_length", _test_output_length,
@@ -206,6 +219,8 @@ STAND_INS = {
     "3.8": StandIn("vae", "VAE", "call", _test_vae_call, _vae_call),
     "3.10": StandIn("vae", "VAE", "draw_prior", _test_draw_prior, _draw_prior),
     "5.1": StandIn("vqvae", "VectorQuantizer", "indices", _test_indices, _indices),
+    "6.1": StandIn("sparse_autoencoder", None, "sparsity_penalty", _test_sparsity_penalty,
+                   _sparsity_penalty),
 }
 
 

@@ -5,4 +5,10 @@ metrics it uses), so its pass lines and reference measurements are not handed
 out. Importing it registers its checks.
 """
 
-from autograder.checks.after_due_date import autoencoders, cvae, vae, vqvae  # noqa: F401
+from autograder.checks.after_due_date import (  # noqa: F401
+    autoencoders,
+    cvae,
+    sparse_autoencoder,
+    vae,
+    vqvae,
+)
