@@ -77,7 +77,7 @@ RUBRIC = (
         "transposed_conv",
         "Part 1: transposed convolution",
         modules=("transposed_conv",),
-        time_limit=30,
+        time_limit=10,
         memory_limit_mb=1500,
         checks=(
             Item("transposed_conv.output_length", "Output length rule of Conv2DTranspose", 4,
@@ -178,7 +178,7 @@ RUBRIC = (
 EXTRA_PARTS = (
     Part(
         "sparse_autoencoder",
-        "Part 6 (optional): sparse autoencoder",
+        "Part 6: sparse autoencoder",
         modules=("autoencoder", "sparse_autoencoder"),
         time_limit=60,
         memory_limit_mb=1500,

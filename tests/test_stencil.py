@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 from unittest import mock
@@ -28,9 +29,9 @@ from assignment.implementation import (
     MODULE_NAMES,
     REPO_ROOT,
     SOLUTION_DIR,
-    STENCIL_DIR,
     load_implementation,
 )
+from autograder.course import load_course
 from autograder.stencil import build_stencil, parse_blocks
 
 HANDOUT = REPO_ROOT / "assignment" / "HANDOUT.md"
@@ -38,17 +39,21 @@ TODO_LINE = re.compile(r"^[ \t]*# TODO (\d+\.\d+): (.+)$", re.MULTILINE)
 TODO_ID = re.compile(r"\bTODO (\d+\.\d+)\b")
 RUBRIC_BEGIN = "<!-- BEGIN RUBRIC TABLE -->"
 RUBRIC_END = "<!-- END RUBRIC TABLE -->"
-# Every module of the solution, the optional parts' included, with its part's number.
+# The stencil of a course that assigns every part (the repository's stencil/ holds the default
+# course's modules only), with every module of the solution and its part's number.
+EVERY_PART = REPO_ROOT / "docs" / "courses" / "everything.toml"
+EVERY_PART_STENCIL = Path(tempfile.mkdtemp(prefix="stencil-every-part-"))
+build_stencil(SOLUTION_DIR, EVERY_PART_STENCIL, course=load_course(EVERY_PART))
 NUMBERED_MODULES = [(part, name) for part, name in enumerate(ALL_MODULE_NAMES, start=1)
                     if (SOLUTION_DIR / f"{name}.py").is_file()]
 SOLUTION_MODULES = [name for _, name in NUMBERED_MODULES]
 
 
 def stencil_todos():
-    """`{todo_id: task}` of every `# TODO x.y: task` comment in `stencil/*.py`."""
+    """`{todo_id: task}` of every `# TODO x.y: task` comment of the every-part stencil."""
     todos = {}
     for name in SOLUTION_MODULES:
-        for todo_id, task in TODO_LINE.findall((STENCIL_DIR / f"{name}.py").read_text()):
+        for todo_id, task in TODO_LINE.findall((EVERY_PART_STENCIL / f"{name}.py").read_text()):
             assert todo_id not in todos, f"TODO {todo_id} appears twice in the stencil"
             todos[todo_id] = task
     return todos
@@ -73,7 +78,7 @@ def sort_key(todo_id):
 
 @pytest.mark.parametrize("part, name", NUMBERED_MODULES)
 def test_todo_ids_of_each_module_count_up_within_its_part(part, name):
-    source = (STENCIL_DIR / f"{name}.py").read_text()
+    source = (EVERY_PART_STENCIL / f"{name}.py").read_text()
     ids = re.findall(r"^[ \t]*# TODO (\S+):", source, re.MULTILINE)
     assert ids, f"stencil/{name}.py has no TODO"
     assert ids == [f"{part}.{number}" for number in range(1, len(ids) + 1)]
@@ -133,13 +138,17 @@ def course_case(request):
     return course, handout, todos
 
 
-def test_the_default_course_handout_is_the_handout():
-    from autograder.course import load_course
+def test_the_default_course_handout_is_the_handout_without_the_optional_parts():
     from autograder.handout import course_handout
 
-    handout = HANDOUT.read_text(encoding="utf-8")
-    assert course_handout(handout, load_course(REPO_ROOT / "course.toml")) == handout
-    assert set(TODO_ID.findall(handout)) == set(stencil_todos())
+    handout = HANDOUT.read_text(encoding="utf-8").splitlines()
+    default = course_handout("\n".join(handout) + "\n", load_course(REPO_ROOT / "course.toml"))
+    matcher = difflib.SequenceMatcher(a=handout, b=default.splitlines(), autojunk=False)
+    changes = [operation for operation in matcher.get_opcodes() if operation[0] != "equal"]
+    assert all(operation[0] == "delete" for operation in changes), changes
+    dropped = "\n".join(line for tag, start, end, _, _ in changes for line in handout[start:end])
+    assert "## Part 6" in dropped and "## Part 5" not in dropped
+    assert set(TODO_ID.findall("\n".join(handout))) == set(stencil_todos())
 
 
 def test_handout_covers_every_todo_and_names_no_other(course_case):
@@ -196,7 +205,7 @@ def stencil(solution):
 
     registered = dict(keras.saving.get_custom_objects())
     modules = {name: sys.modules.get(name) for name in ALL_MODULE_NAMES}
-    yield load_implementation(STENCIL_DIR)
+    yield load_implementation(EVERY_PART_STENCIL)
     keras.saving.get_custom_objects().clear()
     keras.saving.get_custom_objects().update(registered)
     for name, module in modules.items():
@@ -334,7 +343,7 @@ def test_each_todo_raises_not_implemented_error_naming_it(solution, stencil, tod
         TRIGGERS[todo_id](solution, stencil)
     assert str(raised.value) == f"TODO {todo_id}: {task}"
     innermost = Path(traceback.extract_tb(raised.tb)[-1].filename).resolve()
-    assert innermost.parent == STENCIL_DIR.resolve()
+    assert innermost.parent == EVERY_PART_STENCIL.resolve()
 
 
 # What a student meets first when training each model on the untouched stencil.
