@@ -126,9 +126,14 @@ def can_read(path, uid, gids, below=None):
 
 
 def needed_paths(python):
-    """What a worker must be able to read: the interpreter, its libraries, the worker code."""
-    paths = [Path(os.path.realpath(python)), *(REPO_ROOT / name for name in WORKER_CODE)]
+    """What a worker must be able to read: the interpreter (by the name it runs under, and the
+    file it is), its libraries, the worker code."""
+    paths = [Path(os.path.abspath(python)), Path(os.path.realpath(python)),
+             *(REPO_ROOT / name for name in WORKER_CODE)]
     if os.path.realpath(python) == os.path.realpath(sys.executable):
+        # The whole installation: a program the worker starts with this interpreter also needs
+        # its shared library (lib/libpython3.x.so), not only the standard library.
+        paths += [Path(prefix) for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}]
         paths += [Path(sysconfig.get_paths()[name]) for name in ("stdlib", "purelib", "platlib")]
     return [path for path in paths if path.exists()]
 
@@ -169,7 +174,7 @@ def reveal_plan(paths, uid, gids):
     a path would still be unreadable below that folder.
     """
     plan = {}
-    for path in map(lambda item: Path(os.path.realpath(item)), paths):
+    for path in map(lambda item: Path(os.path.abspath(item)), paths):
         if can_read(path, uid, gids):
             continue
         blocked = next(ancestor for ancestor in reversed(path.parents)

@@ -5,20 +5,44 @@ configurations the grading process sends, and report what the student's module
 imported. Whether the values are right is decided by
 `autograder.checks.transposed_conv`.
 
-This module imports NumPy only: the worker imports it before the student's
-module, so whatever TensorFlow or Keras module is loaded afterwards was loaded by
-the student's code.
+Workers are forked from a zygote that has imported TensorFlow already, so what
+the student's module imports is measured in a fresh interpreter
+(`IMPORT_SCRIPT`), which loads nothing but the student's module and what it
+loads.
 """
 
+import json
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from autograder.worker.probes import probe
 from assignment.student_errors import exception_text
 
-# Modules loaded before the student's module (the worker imports this module first).
-_LOADED_BEFORE_STUDENT = frozenset(sys.modules)
+# Run by a fresh interpreter in the folder of the student's files: imports transposed_conv,
+# calls its two functions once (any error ignored: what they import when they run counts
+# too), prints the top-level modules loaded before and by it.
+IMPORT_SCRIPT = """
+import json, sys
+before = set(sys.modules)
+sys.path.insert(0, ".")
+try:
+    import transposed_conv
+    for call in (lambda: transposed_conv.conv_transpose_output_length(2, 2, 1, "valid", None),
+                 lambda: transposed_conv.conv2d_transpose(
+                     __import__("numpy").ones((1, 2, 2, 1)), __import__("numpy").ones((2, 2, 1, 1)))):
+        try:
+            call()
+        except BaseException:
+            pass
+except BaseException:
+    pass
+top = lambda names: sorted({name.split(".")[0] for name in names})
+print(json.dumps({"imported": top(set(sys.modules) - before), "loaded_before": top(before)}))
+"""
+IMPORT_TIMEOUT = 60
 
 
 def _pair_or_int(value):
@@ -104,23 +128,22 @@ def imports(impl):
     """What `transposed_conv.py` imports, once its two functions are written.
 
     Both functions are called once first (any values, any error but a TODO's
-    `NotImplementedError`), so that what they import when they run counts too
-    and an unfinished file is not graded as NumPy-only.
+    `NotImplementedError`), so that an unfinished file is not graded as
+    NumPy-only; then a fresh interpreter imports the file and calls them
+    (`IMPORT_SCRIPT`).
 
     Returns:
         `source`: the text of the student's file (parsed, never run, by the
         grading process); `imported`: the top-level names of the modules
-        loaded after this module, i.e. by the student's code;
-        `loaded_before`: those already loaded before it.
+        loaded by the student's code; `loaded_before`: those the fresh
+        interpreter had loaded before it.
     """
     module = impl.transposed_conv
     _raise_if_not_done(module.conv_transpose_output_length, 2, 2, 1, "valid", None)
     _raise_if_not_done(module.conv2d_transpose, np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)))
     with open(module.__file__, encoding="utf-8") as file:
         source = file.read()
-    imported = set(sys.modules) - _LOADED_BEFORE_STUDENT
-    return {
-        "source": source,
-        "imported": sorted({name.split(".")[0] for name in imported}),
-        "loaded_before": sorted({name.split(".")[0] for name in _LOADED_BEFORE_STUDENT}),
-    }
+    measured = subprocess.run([sys.executable, "-c", IMPORT_SCRIPT], cwd=Path(module.__file__).parent,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=IMPORT_TIMEOUT, check=True)
+    return {"source": source, **json.loads(measured.stdout.strip().splitlines()[-1])}
