@@ -7,10 +7,12 @@ under a few seconds. The tests marked `root` switch the worker to the user
 `nobody` for real; they are skipped when the tests do not run as root.
 """
 
+import json
 import os
 import pwd
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +33,7 @@ from autograder.sandbox import (
     protect,
     reveal_plan,
 )
+from assignment.implementation import REPO_ROOT
 from autograder import plain
 from autograder.protocol import Probe
 from autograder.worker.runtime import describe_exception
@@ -342,7 +345,7 @@ def test_choose_isolation(monkeypatch, tmp_path):
 # -- privileges: for real, as root --------------------------------------------
 
 def _nobody_python():
-    """A Python that `nobody` can run (this one, revealed in its namespace, or the system's), or None."""
+    """A Python that `nobody` can run (this one, revealed in a namespace, or the system's), or None."""
     nobody = pwd.getpwnam("nobody")
     for python in (sys.executable, "/usr/bin/python3"):
         if not os.path.exists(python):
@@ -434,3 +437,41 @@ def _owner(pid):
         return os.stat(f"/proc/{pid}").st_uid
     except OSError:
         return None
+
+
+NOT_ROOT_GRADER = """
+import sys, tempfile
+sys.path[:0] = [{repo!r}]
+from autograder.protocol import Probe
+from autograder.sandbox import Sandbox, choose_isolation
+isolation = choose_isolation()
+folder = tempfile.mkdtemp()
+with open(folder + "/student.py", "w") as file:
+    file.write("import os\\ndef answer(x):\\n"
+               "    return [os.getpid(), os.getppid(), os.getuid()]\\n")
+with Sandbox(folder, ("student",), "tests.fixtures.fake_probes", time_limit=20,
+             memory_limit_mb=200, isolation=isolation) as box:
+    print(isolation.namespaces, box.run(Probe("fake.call", {{"name": "answer", "args": [1]}},
+                                                5)).value["value"])
+"""
+
+
+@root_only
+def test_a_grader_that_is_not_root_gives_workers_a_user_namespace():
+    """Run as nobody with the system's Python (which nobody can read), where the kernel allows."""
+    nobody = pwd.getpwnam("nobody")
+    python = "/usr/bin/python3"
+    if not os.path.exists(python) or not all(
+            can_read(path, nobody.pw_uid, {nobody.pw_gid})
+            for path in (python, REPO_ROOT / "autograder", REPO_ROOT / "tests")):
+        pytest.skip("nobody cannot run the system's Python on this repository here")
+    ran = subprocess.run(["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                          "--clear-groups", python, "-c",
+                          NOT_ROOT_GRADER.format(repo=str(REPO_ROOT))],
+                         cwd="/", capture_output=True, text=True, timeout=120, env={"PATH": os.defpath, "HOME": "/tmp"})
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    kind, ids = ran.stdout.strip().splitlines()[-1].split(" ", 1)
+    pid, parent, uid = json.loads(ids)
+    if kind == "None":
+        pytest.skip("the kernel gives unprivileged users no user namespaces here")
+    assert (kind, pid, parent, uid) == ("user", 1, 0, nobody.pw_uid)

@@ -136,7 +136,7 @@ class ProcessTree:
         return {pid: table[pid] for pid in members}
 
     def memory_mb(self, full_scan):
-        """Memory the tree added, in MB (see the module); looks for new processes when `full_scan`."""
+        """Memory the tree added, in MB (see the module); looks for new processes if `full_scan`."""
         if full_scan:
             table = process_table()
         else:

@@ -1,17 +1,17 @@
 """The life cycle of a worker: start it, send it one probe at a time, watch it, end it.
 
 A `Sandbox` serves one part of the rubric: it starts
-`python -m autograder.worker` (see `autograder.protocol`) on a private copy of
-the student's files (`workspace`), forked from the zygote (`launcher`), sends it one probe at a time and waits for
-the result while watching
+a worker (`autograder.worker`, see `autograder.protocol`) forked from the
+zygote (`launcher`) on a private copy of the student's files (`workspace`),
+sends it one probe at a time and waits for the result while watching
 
 - time: each probe has its own limit, and all the probes of a part share the
   part's budget (worker start-up included);
 - memory: the memory the worker's whole process tree adds to the zygote's
   (`processes.ProcessTree`), read from `/proc` every `poll_interval` seconds,
   must stay under the part's limit, and under what the container's own limit
-  leaves when the worker starts (`machine.memory_headroom_mb`). (An address-space limit, `RLIMIT_AS`,
-  cannot be used: TensorFlow maps far more virtual memory than it ever
+  leaves when the worker starts (`machine.memory_headroom_mb`). (An
+  address-space limit, `RLIMIT_AS`, cannot be used: TensorFlow maps far more virtual memory than it ever
   touches.)
 - the worker's output, read from a pipe of which only the first and last few
   kilobytes are kept (`output.BoundedOutput`).

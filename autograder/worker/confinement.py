@@ -78,7 +78,7 @@ def enter_namespaces(user_namespace=False):
 
 
 def mount_private_proc():
-    """Mounts a `/proc` of this process's PID namespace over the grader's (call as its process 1)."""
+    """Mounts a `/proc` of this process's PID namespace over the grader's (as its process 1)."""
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 

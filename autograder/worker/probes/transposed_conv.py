@@ -26,13 +26,14 @@ from assignment.student_errors import exception_text
 # too), prints the top-level modules loaded before and by it.
 IMPORT_SCRIPT = """
 import json, sys
+import numpy
 before = set(sys.modules)
 sys.path.insert(0, ".")
 try:
     import transposed_conv
     for call in (lambda: transposed_conv.conv_transpose_output_length(2, 2, 1, "valid", None),
-                 lambda: transposed_conv.conv2d_transpose(
-                     __import__("numpy").ones((1, 2, 2, 1)), __import__("numpy").ones((2, 2, 1, 1)))):
+                 lambda: transposed_conv.conv2d_transpose(numpy.ones((1, 2, 2, 1)),
+                                                          numpy.ones((2, 2, 1, 1)))):
         try:
             call()
         except BaseException:
@@ -143,7 +144,8 @@ def imports(impl):
     _raise_if_not_done(module.conv2d_transpose, np.ones((1, 2, 2, 1)), np.ones((2, 2, 1, 1)))
     with open(module.__file__, encoding="utf-8") as file:
         source = file.read()
-    measured = subprocess.run([sys.executable, "-c", IMPORT_SCRIPT], cwd=Path(module.__file__).parent,
+    measured = subprocess.run([sys.executable, "-c", IMPORT_SCRIPT],
+                              cwd=Path(module.__file__).parent,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=IMPORT_TIMEOUT, check=True)
     return {"source": source, **json.loads(measured.stdout.strip().splitlines()[-1])}
