@@ -209,7 +209,7 @@ def test_package_zip_grades_a_messy_upload_like_gradescope(gradescope_zip, tmp_p
     assert "Graded my homework/transposed_conv.py (found in a folder)." in finished.stdout
     results = json.loads((root / "results" / "results.json").read_text())
     tests = {test["number"]: test for test in results["tests"]}
-    assert set(tests) == set(all_checks())
+    assert set(tests) == set(all_checks(RUBRIC))
     for check in PART_1.checks:
         assert tests[check.id]["status"] == "passed", tests[check.id]["output"]
     assert results["score"] == PART_1.points
