@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-MODEL_NAMES = ("ae", "dae", "linear-ae", "vae", "cvae", "vqvae", "sparse-ae")
+MODEL_NAMES = ("ae", "dae", "linear-ae", "vae", "cvae", "vqvae", "sparse-ae", "masked-ae")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +89,10 @@ RECIPES = {
         "sparse_autoencoder", "SparseAutoencoder",
         "sparse autoencoder (MSE + L1 penalty on the code)", 32, 10,
     ),
+    "masked-ae": Recipe(
+        "masked_autoencoder", "MaskedAutoencoder",
+        "masked autoencoder (MSE on the hidden half of its 4x4 patches)", 32, 10,
+    ),
 }
 
 
@@ -129,7 +133,7 @@ def build_model(impl, name, latent_dim=None, beta=1.0, seed=None, recipe=None, t
         name: one of `MODEL_NAMES`.
         latent_dim: code size; the recipe's default when None.
         beta: KL weight (VAEs only).
-        seed: seed of the model's own noise (VAEs, denoising AE).
+        seed: seed of the model's own noise (VAEs, denoising and masked AEs).
         recipe: the `Recipe` to follow; `RECIPES[name]` when None.
         total_steps: training steps the learning-rate schedule spans.
 
@@ -145,7 +149,7 @@ def build_model(impl, name, latent_dim=None, beta=1.0, seed=None, recipe=None, t
         kwargs["latent_dim"] = latent_dim or recipe.latent_dim
     if recipe.is_variational:
         kwargs.update(beta=beta, seed=seed)
-    elif name == "dae":
+    elif name in ("dae", "masked-ae"):
         kwargs["seed"] = seed
     model = model_class(**kwargs)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate(recipe, total_steps)),

@@ -268,4 +268,27 @@ MISTAKES = {
         "it is added to is averaged: a sum makes the penalty, and so the meaning of l1, grow "
         "with the batch size.",
     ),
+    # --- Optional part: the masked autoencoder -------------------------------------------------
+    "masked_loss_on_visible_pixels": Mistake(
+        "The loss on the visible pixels instead of the hidden ones",
+        "masked_reconstruction_loss averages the squared error over the pixels where mask is 1, "
+        "the hidden ones: sum(mask * (x - x_hat)^2) / sum(mask). The visible pixels are in the "
+        "model's input; a loss on them only teaches it to copy, never to complete.",
+    ),
+    "masked_loss_on_all_pixels": Mistake(
+        "The loss on every pixel instead of the hidden ones",
+        "Weigh the squared errors by mask and divide by sum(mask): a mean over all pixels spends "
+        "most of the gradient on copying the visible pixels, which the model already sees.",
+    ),
+    "masked_same_mask_every_step": Mistake(
+        "The same mask at every training step",
+        "Draw the noise with keras.random.uniform(..., seed=self.seed_generator): an int seed "
+        "(or NumPy noise drawn once) hides the same patches at every call, so the model only "
+        "ever learns to complete those.",
+    ),
+    "masked_mask_at_inference": Mistake(
+        "Masking at inference",
+        "Without a mask, call draws one only when training is True: at inference the model sees "
+        "the whole image (and completes exactly the mask it is given, when it is given one).",
+    ),
 }

@@ -28,6 +28,8 @@ METRICS = {
     "vae": ["reconstruction", "kl", "neg_elbo"],
     "cvae": ["reconstruction", "kl", "neg_elbo"],
     "vqvae": ["mse", "codebook_usage"],
+    "sparse-ae": ["mse"],
+    "masked-ae": ["mse"],
 }
 TRAIN_IMAGES, TEST_IMAGES = 256, 200
 

@@ -35,6 +35,7 @@ REFERENCE_MODELS = {
     "cvae": dict(name="cvae"),
     "vqvae": dict(name="vqvae"),
     "sparse-ae": dict(name="sparse-ae"),
+    "masked-ae": dict(name="masked-ae"),
     **{
         beta_key(beta): dict(
             name="vae", latent_dim=BETA_SWEEP_LATENT_DIM, beta=beta, epochs=BETA_SWEEP_EPOCHS

@@ -14,6 +14,7 @@ from assignment.figures import (
     convolution,
     gaussians,
     latent,
+    masked,
     sparse,
     vqvae,
 )
@@ -85,6 +86,9 @@ ALL_FIGURES = (
     Figure("sparse-codes", sparse.draw_code_activations,
            "code activations of test images, plain AE vs sparse AE (L1 on the code), and active "
            "units per image", ("ae", "sparse-ae")),
+    Figure("masked-inpainting", masked.draw_inpainting,
+           "test images with half their 4x4 patches hidden: truth, masked input, completions by "
+           "the plain AE and the masked AE", ("ae", "masked-ae")),
 )
 
 FIGURES = {figure.name: figure for figure in ALL_FIGURES}
