@@ -291,4 +291,22 @@ MISTAKES = {
         "Without a mask, call draws one only when training is True: at inference the model sees "
         "the whole image (and completes exactly the mask it is given, when it is given one).",
     ),
+    # --- Optional part: the Gaussian decoder ---------------------------------------------------
+    "gaussian_one_over_c": Mistake(
+        "C = 1/c instead of 1/(2c)",
+        "The Gaussian log-density is -||x - x_hat||^2 / (2c) plus a constant: divide the summed "
+        "squared error by 2 * variance. Without the 2 the reconstruction weighs twice as much "
+        "against the KL, as if the variance were c / 2.",
+    ),
+    "gaussian_mean_over_pixels": Mistake(
+        "The squared error averaged over the pixels instead of summed",
+        "The negative log-likelihood of an image is a sum over its pixels, on the KL's scale: "
+        "sum the squared error over every pixel of each image (as the cross-entropy is summed), "
+        "then divide by 2 * variance. A mean makes the KL outweigh it 784 times.",
+    ),
+    "gaussian_variance_as_std": Mistake(
+        "The variance used as a standard deviation",
+        "variance is c = sigma^2 already: the loss is ||x - x_hat||^2 / (2 * variance), not "
+        "divided by 2 * variance^2.",
+    ),
 }

@@ -202,6 +202,21 @@ EXTRA_PARTS = (
                  visibility=AFTER_DUE_DATE),
         ),
     ),
+    Part(
+        "gaussian_decoder",
+        "Part 8 (optional): Gaussian decoder",
+        modules=("autoencoder", "vae", "gaussian_decoder"),
+        time_limit=180,
+        memory_limit_mb=1500,
+        checks=(
+            Item("gaussian_decoder.loss", "gaussian_reconstruction_loss: squared error summed per "
+                 "image, over 2c", 3, todos=("8.1",)),
+            Item("gaussian_decoder.vae_loss", "GaussianVAE weighs the reconstruction by 1/(2c) "
+                 "against the KL", 3, todos=("8.1",)),
+            Item("gaussian_decoder.variance_effect", "A larger variance gives a lower KL after "
+                 "training", 4, visibility=AFTER_DUE_DATE),
+        ),
+    ),
 )
 ALL_PARTS = RUBRIC + EXTRA_PARTS
 

@@ -30,6 +30,7 @@ METRICS = {
     "vqvae": ["mse", "codebook_usage"],
     "sparse-ae": ["mse"],
     "masked-ae": ["mse"],
+    "gaussian-vae": ["reconstruction", "kl", "neg_elbo"],
 }
 TRAIN_IMAGES, TEST_IMAGES = 256, 200
 
