@@ -113,13 +113,12 @@ class VAELoss(Check):
             "seed": training_seed(ctx, self.id)}, stand_ins=VAE_TRAINING_STAND_INS)}
 
     def score(self, results, ctx):
-        from autograder.reference.gaussian_decoder import squared_errors
-
         steps = require(results, "steps")["steps"]
-        x = results["steps"].inputs["x"]
+        x = np.float64(results["steps"].inputs["x"])
         parts = []
         for c, step in zip(self.VARIANCES, steps):
-            squared = float(np.mean(squared_errors(x, step["x_hat"])))
+            # The batch mean of ||x - x_hat||^2 of the reconstructions the student's step scored.
+            squared = float(np.mean(np.sum(np.square(x - step["x_hat"]), axis=(1, 2, 3))))
             expected_value = squared / (2 * c)
             got_value = step["reconstruction_loss"]
             ok = bool(np.isclose(got_value, expected_value, rtol=1e-4, atol=1e-5))
