@@ -80,20 +80,23 @@ def cache_dir(impl_dir):
     return IMPL_CACHE_DIR / f"{_safe(impl_dir.name)}-{path_hash}"
 
 
-def cache_path(name, *, dataset, sample, latent_dim, beta, epochs, seed, impl_dir):
+def cache_path(name, *, dataset, sample, latent_dim, beta, epochs, seed, impl_dir,
+               variance=None):
     """Where the model with these settings is (or will be) saved."""
     folder = cache_dir(impl_dir) / f"{dataset}-{'sample' if sample else 'full'}"
     code_hash = implementation_hash(impl_dir, training.get_recipe(name).weights_key)
-    return folder / f"{_settings_stem(name, latent_dim, beta, epochs, seed)}-{code_hash}.keras"
+    stem = _settings_stem(name, latent_dim, beta, epochs, seed, variance)
+    return folder / f"{stem}-{code_hash}.keras"
 
 
-def _settings_stem(name, latent_dim, beta, epochs, seed):
+def _settings_stem(name, latent_dim, beta, epochs, seed, variance=None):
     """The cache file's name without the code hash, e.g. `vae-k2-beta1-e10-seed0`."""
     recipe = training.get_recipe(name)
     parts = [
         name,
         f"k{latent_dim or recipe.latent_dim}" if recipe.latent_dim else None,
         f"beta{beta:g}" if recipe.is_variational else None,
+        f"c{variance:g}" if variance is not None else None,
         f"e{epochs or recipe.epochs}",
         f"seed{seed}",
     ]
@@ -113,10 +116,10 @@ def _safe(text):
 
 
 def is_cached(name, *, dataset="fashion_mnist", sample, latent_dim=None, beta=1.0, epochs=None,
-              seed=0, impl_dir=SOLUTION_DIR):
+              seed=0, impl_dir=SOLUTION_DIR, variance=None):
     """Whether `cached_model` with these arguments would load the model rather than train it."""
     return cache_path(name, dataset=dataset, sample=sample, latent_dim=latent_dim, beta=beta,
-                      epochs=epochs, seed=seed, impl_dir=impl_dir).exists()
+                      epochs=epochs, seed=seed, impl_dir=impl_dir, variance=variance).exists()
 
 
 def cached_model(
@@ -128,6 +131,7 @@ def cached_model(
     beta=1.0,
     epochs=None,
     seed=0,
+    variance=None,
     impl_dir=SOLUTION_DIR,
     retrain=False,
     log=print,
@@ -140,7 +144,7 @@ def cached_model(
         dataset: data set name.
         sample: True for the embedded sample, False for the full data set,
             None for the full set when it is installed, else the sample.
-        latent_dim, beta, epochs, seed: as for `training.train_model`.
+        latent_dim, beta, epochs, seed, variance: as for `training.train_model`.
         impl_dir: the implementation directory to train.
         retrain: train even when a cached model exists.
         log: function that prints one line of progress.
@@ -160,7 +164,7 @@ def cached_model(
         sample = not full_data_available(dataset)
     path = cache_path(
         name, dataset=dataset, sample=sample, latent_dim=latent_dim, beta=beta,
-        epochs=epochs, seed=seed, impl_dir=impl_dir,
+        epochs=epochs, seed=seed, impl_dir=impl_dir, variance=variance,
     )
     impl = load_implementation(impl_dir)  # registers its classes for loading
     if path.exists() and not retrain:
@@ -170,7 +174,7 @@ def cached_model(
     data = datasets.load_dataset(dataset, "train", sample=sample)
     model, _ = training.train_model(
         impl, name, data, epochs=epochs, latent_dim=latent_dim, beta=beta, seed=seed,
-        verbose=verbose,
+        variance=variance, verbose=verbose,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     for older in _older_versions(path):

@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-MODEL_NAMES = ("ae", "dae", "linear-ae", "vae", "cvae", "vqvae", "sparse-ae")
+MODEL_NAMES = ("ae", "dae", "linear-ae", "vae", "cvae", "vqvae", "sparse-ae", "masked-ae", "gaussian-vae")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +89,15 @@ RECIPES = {
         "sparse_autoencoder", "SparseAutoencoder",
         "sparse autoencoder (MSE + L1 penalty on the code)", 32, 10,
     ),
+    "masked-ae": Recipe(
+        "masked_autoencoder", "MaskedAutoencoder",
+        "masked autoencoder (MSE on the hidden half of its 4x4 patches)", 32, 10,
+    ),
+    "gaussian-vae": Recipe(
+        "gaussian_decoder", "GaussianVAE",
+        "VAE with a Gaussian decoder (squared error / 2c instead of cross-entropy)", 2, 10,
+        learning_rate=2e-3, final_learning_rate=1e-5, loss=None,
+    ),
 }
 
 
@@ -121,7 +130,8 @@ def learning_rate(recipe, total_steps):
         alpha=recipe.final_learning_rate / recipe.learning_rate)
 
 
-def build_model(impl, name, latent_dim=None, beta=1.0, seed=None, recipe=None, total_steps=1):
+def build_model(impl, name, latent_dim=None, beta=1.0, seed=None, recipe=None, total_steps=1,
+                variance=None):
     """Instantiates model `name` from the implementation `impl` and compiles it.
 
     Args:
@@ -129,9 +139,11 @@ def build_model(impl, name, latent_dim=None, beta=1.0, seed=None, recipe=None, t
         name: one of `MODEL_NAMES`.
         latent_dim: code size; the recipe's default when None.
         beta: KL weight (VAEs only).
-        seed: seed of the model's own noise (VAEs, denoising AE).
+        seed: seed of the model's own noise (VAEs, denoising and masked AEs).
         recipe: the `Recipe` to follow; `RECIPES[name]` when None.
         total_steps: training steps the learning-rate schedule spans.
+        variance: the decoder's variance `c` (gaussian-vae only); the model's
+            default when None.
 
     Returns:
         A compiled, unbuilt Keras model.
@@ -145,8 +157,10 @@ def build_model(impl, name, latent_dim=None, beta=1.0, seed=None, recipe=None, t
         kwargs["latent_dim"] = latent_dim or recipe.latent_dim
     if recipe.is_variational:
         kwargs.update(beta=beta, seed=seed)
-    elif name == "dae":
+    elif name in ("dae", "masked-ae"):
         kwargs["seed"] = seed
+    if variance is not None:
+        kwargs["variance"] = variance
     model = model_class(**kwargs)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate(recipe, total_steps)),
                   loss=recipe.loss, steps_per_execution=recipe.steps_per_execution,
@@ -187,7 +201,7 @@ def training_input(recipe, x, y, batch_size, seed):
 
 
 def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0,
-                verbose=1, callbacks=None, batch_size=None, recipe=None):
+                verbose=1, callbacks=None, batch_size=None, recipe=None, variance=None):
     """Builds, compiles and trains model `name`, seeded for reproducibility.
 
     Args:
@@ -202,6 +216,7 @@ def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0
         callbacks: optional list of Keras callbacks.
         batch_size: training batch size; the recipe's default when None.
         recipe: the `Recipe` to follow; `RECIPES[name]` when None.
+        variance: the decoder's variance (gaussian-vae only).
 
     Returns:
         `(model, history)`.
@@ -215,7 +230,7 @@ def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0
     x, y = fit_arguments(name, *data)
     total_steps = epochs * -(-len(x) // batch_size)
     model = build_model(impl, name, latent_dim=latent_dim, beta=beta, seed=seed, recipe=recipe,
-                        total_steps=total_steps)
+                        total_steps=total_steps, variance=variance)
     history = model.fit(**training_input(recipe, x, y, batch_size, seed), epochs=epochs,
                         verbose=verbose, callbacks=callbacks)
     return model, history
@@ -227,7 +242,9 @@ def evaluate_model(model, name, data, seed=0, batch_size=500):
     Autoencoders report the mean squared error per pixel; VAEs report the mean
     reconstruction loss and KL per image in nats, and the negative ELBO
     (`reconstruction + KL`, with `beta = 1` whatever `beta` the model was trained
-    with); the VQ-VAE reports its MSE and the fraction of the codebook in use.
+    with; for the Gaussian decoder, without the constant `0.5 * D * log(2 pi c)`
+    its loss leaves out); the VQ-VAE reports its MSE and the fraction of the
+    codebook in use.
 
     Args:
         model: a trained model.

@@ -268,4 +268,45 @@ MISTAKES = {
         "it is added to is averaged: a sum makes the penalty, and so the meaning of l1, grow "
         "with the batch size.",
     ),
+    # --- Optional part: the masked autoencoder -------------------------------------------------
+    "masked_loss_on_visible_pixels": Mistake(
+        "The loss on the visible pixels instead of the hidden ones",
+        "masked_reconstruction_loss averages the squared error over the pixels where mask is 1, "
+        "the hidden ones: sum(mask * (x - x_hat)^2) / sum(mask). The visible pixels are in the "
+        "model's input; a loss on them only teaches it to copy, never to complete.",
+    ),
+    "masked_loss_on_all_pixels": Mistake(
+        "The loss on every pixel instead of the hidden ones",
+        "Weigh the squared errors by mask and divide by sum(mask): a mean over all pixels spends "
+        "most of the gradient on copying the visible pixels, which the model already sees.",
+    ),
+    "masked_same_mask_every_step": Mistake(
+        "The same mask at every training step",
+        "Draw the noise with keras.random.uniform(..., seed=self.seed_generator): an int seed "
+        "(or NumPy noise drawn once) hides the same patches at every call, so the model only "
+        "ever learns to complete those.",
+    ),
+    "masked_mask_at_inference": Mistake(
+        "Masking at inference",
+        "Without a mask, call draws one only when training is True: at inference the model sees "
+        "the whole image (and completes exactly the mask it is given, when it is given one).",
+    ),
+    # --- Optional part: the Gaussian decoder ---------------------------------------------------
+    "gaussian_one_over_c": Mistake(
+        "C = 1/c instead of 1/(2c)",
+        "The Gaussian log-density is -||x - x_hat||^2 / (2c) plus a constant: divide the summed "
+        "squared error by 2 * variance. Without the 2 the reconstruction weighs twice as much "
+        "against the KL, as if the variance were c / 2.",
+    ),
+    "gaussian_mean_over_pixels": Mistake(
+        "The squared error averaged over the pixels instead of summed",
+        "The negative log-likelihood of an image is a sum over its pixels, on the KL's scale: "
+        "sum the squared error over every pixel of each image (as the cross-entropy is summed), "
+        "then divide by 2 * variance. A mean makes the KL outweigh it 784 times.",
+    ),
+    "gaussian_variance_as_std": Mistake(
+        "The variance used as a standard deviation",
+        "variance is c = sigma^2 already: the loss is ||x - x_hat||^2 / (2 * variance), not "
+        "divided by 2 * variance^2.",
+    ),
 }

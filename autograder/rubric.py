@@ -191,6 +191,38 @@ EXTRA_PARTS = (
                  "training", 4, visibility=AFTER_DUE_DATE),
         ),
     ),
+    Part(
+        "masked_autoencoder",
+        "Part 7: masked autoencoder",
+        modules=("autoencoder", "masked_autoencoder"),
+        time_limit=70,
+        memory_limit_mb=1500,
+        checks=(
+            Item("masked_autoencoder.loss", "masked_reconstruction_loss: MSE over the hidden "
+                 "pixels only", 3, todos=("7.1",)),
+            Item("masked_autoencoder.mask", "draw_mask: exactly masked_patches whole patches, "
+                 "fresh for every image and call", 3, todos=("7.2",)),
+            Item("masked_autoencoder.call", "call masks in training only, or with the mask "
+                 "it is given", 3, todos=("7.3",)),
+            Item("masked_autoencoder.inpainting", "Completes held-out masks after training", 4,
+                 visibility=AFTER_DUE_DATE),
+        ),
+    ),
+    Part(
+        "gaussian_decoder",
+        "Part 8: Gaussian decoder",
+        modules=("autoencoder", "vae", "gaussian_decoder"),
+        time_limit=70,
+        memory_limit_mb=1500,
+        checks=(
+            Item("gaussian_decoder.loss", "gaussian_reconstruction_loss: squared error summed per "
+                 "image, over 2c", 3, todos=("8.1",)),
+            Item("gaussian_decoder.vae_loss", "GaussianVAE weighs the reconstruction by 1/(2c) "
+                 "against the KL", 3, todos=("8.1",)),
+            Item("gaussian_decoder.variance_effect", "A larger variance gives a lower KL after "
+                 "training", 4, visibility=AFTER_DUE_DATE),
+        ),
+    ),
 )
 ALL_PARTS = RUBRIC + EXTRA_PARTS
 

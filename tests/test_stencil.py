@@ -329,6 +329,14 @@ TRIGGERS = {
     "6.1": lambda sol, st: st.sparse_autoencoder.sparsity_penalty(CODES, 0.1),
     "6.2": lambda sol, st: hybrid(sol, st, "sparse_autoencoder", "SparseAutoencoder", "call")(2)
     .call(images()),
+    "7.1": lambda sol, st: st.masked_autoencoder.masked_reconstruction_loss(images(), images(),
+                                                                           images()),
+    "7.2": lambda sol, st: hybrid(sol, st, "masked_autoencoder", "MaskedAutoencoder",
+                                  "draw_mask")(2).draw_mask(2),
+    "7.3": lambda sol, st: hybrid(sol, st, "masked_autoencoder", "MaskedAutoencoder", "call")(2)
+    .call(images(), training=True),
+    "8.1": lambda sol, st: st.gaussian_decoder.gaussian_reconstruction_loss(images(), images(),
+                                                                           0.1),
 }
 
 
@@ -348,7 +356,7 @@ def test_each_todo_raises_not_implemented_error_naming_it(solution, stencil, tod
 
 # What a student meets first when training each model on the untouched stencil.
 FIRST_TODO = {"ae": "2.1", "dae": "2.1", "vae": "3.5", "cvae": "3.5", "vqvae": "5.2",
-              "sparse-ae": "2.1"}
+              "sparse-ae": "2.1", "masked-ae": "2.1", "gaussian-vae": "3.5"}
 
 
 @pytest.mark.parametrize("name", sorted(FIRST_TODO))

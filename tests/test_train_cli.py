@@ -28,6 +28,9 @@ METRICS = {
     "vae": ["reconstruction", "kl", "neg_elbo"],
     "cvae": ["reconstruction", "kl", "neg_elbo"],
     "vqvae": ["mse", "codebook_usage"],
+    "sparse-ae": ["mse"],
+    "masked-ae": ["mse"],
+    "gaussian-vae": ["reconstruction", "kl", "neg_elbo"],
 }
 TRAIN_IMAGES, TEST_IMAGES = 256, 200
 

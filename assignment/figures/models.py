@@ -27,6 +27,15 @@ def beta_key(beta):
     return f"vae-beta{beta:g}"
 
 
+# The Gaussian decoder's variances: from "reproduce every pixel" to "most of it is noise".
+VARIANCES = (0.01, 0.03, 0.1, 0.3)
+
+
+def variance_key(variance):
+    """The model key of the Gaussian-decoder VAE of `variance`, e.g. `"gaussian-vae-c0.1"`."""
+    return f"gaussian-vae-c{variance:g}"
+
+
 REFERENCE_MODELS = {
     "vae": dict(name="vae"),
     "ae2": dict(name="ae", latent_dim=2),
@@ -35,11 +44,20 @@ REFERENCE_MODELS = {
     "cvae": dict(name="cvae"),
     "vqvae": dict(name="vqvae"),
     "sparse-ae": dict(name="sparse-ae"),
+    "masked-ae": dict(name="masked-ae"),
     **{
         beta_key(beta): dict(
             name="vae", latent_dim=BETA_SWEEP_LATENT_DIM, beta=beta, epochs=BETA_SWEEP_EPOCHS
         )
         for beta in BETAS
+    },
+    # Trained like the beta sweep's VAEs (latent 8, 5 epochs), to compare with its beta = 1.
+    **{
+        variance_key(variance): dict(
+            name="gaussian-vae", latent_dim=BETA_SWEEP_LATENT_DIM, variance=variance,
+            epochs=BETA_SWEEP_EPOCHS,
+        )
+        for variance in VARIANCES
     },
 }
 
@@ -70,6 +88,8 @@ def describe_model(key, dataset="fashion_mnist", sample=False):
         parts.append(f"latent {settings.get('latent_dim') or recipe.latent_dim}")
     if recipe.is_variational:
         parts.append(f"beta {settings.get('beta', 1.0):g}")
+    if "variance" in settings:
+        parts.append(f"variance {settings['variance']:g}")
     parts.append(f"{settings.get('epochs') or recipe.epochs} epochs")
     return ", ".join(parts)
 

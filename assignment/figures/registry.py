@@ -12,12 +12,20 @@ from assignment.figures import (
     beta_sweep,
     conditional,
     convolution,
+    gaussian_decoder,
     gaussians,
     latent,
+    masked,
     sparse,
     vqvae,
 )
-from assignment.figures.models import BETA_SWEEP_LATENT_DIM, BETAS, beta_key
+from assignment.figures.models import (
+    BETA_SWEEP_LATENT_DIM,
+    BETAS,
+    VARIANCES,
+    beta_key,
+    variance_key,
+)
 from assignment.training import RECIPES
 
 SWEEP = tuple(beta_key(beta) for beta in BETAS)
@@ -85,6 +93,13 @@ ALL_FIGURES = (
     Figure("sparse-codes", sparse.draw_code_activations,
            "code activations of test images, plain AE vs sparse AE (L1 on the code), and active "
            "units per image", ("ae", "sparse-ae")),
+    Figure("masked-inpainting", masked.draw_inpainting,
+           "test images with half their 4x4 patches hidden: truth, masked input, completions by "
+           "the plain AE and the masked AE", ("ae", "masked-ae")),
+    Figure("gaussian-decoder", gaussian_decoder.draw_variance_effect,
+           "prior samples of the cross-entropy VAE and of Gaussian decoders of 4 variances, and "
+           "the KL and the reconstructions' sharpness against the variance",
+           (beta_key(1.0), *(variance_key(c) for c in VARIANCES))),
 )
 
 FIGURES = {figure.name: figure for figure in ALL_FIGURES}

@@ -11,6 +11,8 @@ import importlib.util
 from autograder.checks import (  # noqa: F401
     autoencoders,
     cvae,
+    gaussian_decoder,
+    masked_autoencoder,
     sparse_autoencoder,
     transposed_conv,
     vae,

@@ -163,6 +163,29 @@ def _sparsity_penalty(impl):
     return sparsity_penalty
 
 
+def _masked_reconstruction_loss(impl):
+    from keras import ops
+
+    def masked_reconstruction_loss(x, x_hat, mask):
+        return ops.sum(mask * ops.square(x - x_hat)) / ops.sum(mask)
+
+    return masked_reconstruction_loss
+
+
+def _draw_mask(impl):
+    import keras
+    from keras import ops
+
+    def draw_mask(self, batch_size):
+        noise = keras.random.uniform((batch_size, self.num_patches), seed=self.seed_generator)
+        ranks = ops.argsort(ops.argsort(noise, axis=-1), axis=-1)
+        hidden = ops.cast(ranks < self.masked_patches, "float32")
+        hidden = ops.reshape(hidden, (batch_size, self.grid, self.grid, 1))
+        return ops.repeat(ops.repeat(hidden, self.patch, axis=1), self.patch, axis=2)
+
+    return draw_mask
+
+
 def _zeros(*shape):
     from keras import ops
 
@@ -207,6 +230,15 @@ def _test_sparsity_penalty(impl):
     impl.sparse_autoencoder.sparsity_penalty(_zeros(2, 3), 0.1)
 
 
+def _test_masked_reconstruction_loss(impl):
+    impl.masked_autoencoder.masked_reconstruction_loss(_zeros(2, 28, 28, 1), _zeros(2, 28, 28, 1),
+                                                       _zeros(2, 28, 28, 1) + 1.0)
+
+
+def _test_draw_mask(impl):
+    impl.masked_autoencoder.MaskedAutoencoder(latent_dim=2).draw_mask(2)
+
+
 # In the order they are tested: a later piece is tested with the earlier stand-ins in place.
 STAND_INS = {
     "1.1": StandIn("transposed_conv", None, "conv_transpose_output_length", _test_output_length,
@@ -221,6 +253,10 @@ STAND_INS = {
     "5.1": StandIn("vqvae", "VectorQuantizer", "indices", _test_indices, _indices),
     "6.1": StandIn("sparse_autoencoder", None, "sparsity_penalty", _test_sparsity_penalty,
                    _sparsity_penalty),
+    "7.1": StandIn("masked_autoencoder", None, "masked_reconstruction_loss",
+                   _test_masked_reconstruction_loss, _masked_reconstruction_loss),
+    "7.2": StandIn("masked_autoencoder", "MaskedAutoencoder", "draw_mask", _test_draw_mask,
+                   _draw_mask),
 }
 
 

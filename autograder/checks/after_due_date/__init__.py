@@ -8,6 +8,8 @@ out. Importing it registers its checks.
 from autograder.checks.after_due_date import (  # noqa: F401
     autoencoders,
     cvae,
+    gaussian_decoder,
+    masked_autoencoder,
     sparse_autoencoder,
     vae,
     vqvae,
