@@ -7,6 +7,7 @@ under a few seconds. The tests marked `root` switch the worker to the user
 `nobody` for real; they are skipped when the tests do not run as root.
 """
 
+import dataclasses
 import json
 import os
 import pwd
@@ -368,6 +369,10 @@ def as_nobody():
         pytest.skip("no Python that user nobody can run")
     isolation = choose_isolation(user="nobody", python=python)
     assert isolation.drops_privileges
+    if isolation.reveal:  # the fake probes of these tests live in tests/, which workers never need
+        nobody = pwd.getpwnam("nobody")
+        isolation = dataclasses.replace(isolation, reveal=reveal_plan(
+            [*needed_paths(python), REPO_ROOT / "tests"], nobody.pw_uid, {nobody.pw_gid}))
     return isolation
 
 
