@@ -258,7 +258,8 @@ class Sandbox:
         if isolation.drops_privileges:
             workspace.give_to(isolation.uid, isolation.gid)
         request = {
-            "config": str(config), "cwd": str(workspace.workdir), "env": self._environment(),
+            "config": str(config), "probe_module": self.probe_module,
+            "cwd": str(workspace.workdir), "env": self._environment(),
             "user": [isolation.uid, isolation.gid] if isolation.drops_privileges else None,
             "namespaces": isolation.namespaces, "reveal": [list(item) for item in isolation.reveal],
             "stage": str(workspace.stage), "threads": machine.cpu_threads(),

@@ -9,11 +9,14 @@ survive a fork), so the zygote runs none and stays single-threaded
 
 Started by `autograder.sandbox.launcher.Launcher` as
 `python -m autograder.worker.zygote FD`, FD being its end of a Unix
-socket. Once it has imported everything it reports `{"ready": true}`; then
-each request on the socket is one JSON message carrying three file
-descriptors (the worker's status pipe, command pipe and output pipe):
+socket. Once it has imported the worker's runtime it reports
+`{"ready": true}`; then each request on the socket is one JSON message
+carrying three file descriptors (the worker's status pipe, command pipe and
+output pipe); before the first worker of a probe module it imports that
+module, and TensorFlow with it (`preload`):
 
-    {"config": ".../requests/worker.json", "cwd": WORKDIR, "env": {...},
+    {"config": ".../requests/worker.json", "probe_module": MODULE,
+     "cwd": WORKDIR, "env": {...},
      "user": [uid, gid] or null, "namespaces": null, "root" or "user",
      "reveal": [[blocked folder, [path, ...]], ...], "stage": FOLDER,
      "threads": N}
@@ -30,7 +33,6 @@ import gc
 import importlib
 import json
 import os
-import pkgutil
 import socket
 import sys
 import tempfile
@@ -47,26 +49,21 @@ COMMAND_FD = 4
 CONFINEMENT_FAILED = 70
 
 
-def preload():
-    """Imports TensorFlow, Keras, the worker and every probe module; runs no TensorFlow operation.
+def preload(module):
+    """Imports probe `module` and what it imports (TensorFlow and Keras, for most); runs no op.
 
-    What cannot be imported (an interpreter without TensorFlow, a probe module
-    with an error) is left to the workers, which import it again and report
-    the error where it belongs.
+    Called before the first worker of each probe module is forked, so that a
+    grading of Part 1 alone never imports TensorFlow. An import that fails is
+    left to the workers, which import the module again and report the error
+    where it belongs.
     """
-    from assignment.quiet import quiet_tensorflow
-
-    quiet_tensorflow()
-    import autograder.worker.probes
-    import autograder.worker.runtime  # noqa: F401
-
-    names = ["tensorflow", "keras", *(f"autograder.worker.probes.{module.name}" for module in
-                                      pkgutil.iter_modules(autograder.worker.probes.__path__))]
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001, S112  (see the docstring)
-            continue
+    if module in sys.modules:
+        return
+    try:
+        importlib.import_module(module)
+    except Exception:  # noqa: BLE001  (see the docstring)
+        return
+    gc.freeze()  # what is imported now stays out of the collector's sight in every fork
 
 
 def _arrange_descriptors(status, command, log):
@@ -158,7 +155,9 @@ def serve(server):
         if not message:
             return
         try:
-            reply = {"pid": spawn(json.loads(message), fds, server)}
+            request = json.loads(message)
+            preload(request["probe_module"])
+            reply = {"pid": spawn(request, fds, server)}
         except (OSError, ValueError, KeyError) as error:
             reply = {"error": str(error)}
         finally:
@@ -170,7 +169,11 @@ def serve(server):
 def main(argv):
     """Entry point: `python -m autograder.worker.zygote FD`."""
     server = socket.socket(fileno=int(argv[0]))
-    preload()
+    from assignment.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
+    import autograder.worker.runtime  # noqa: F401
+
     gc.freeze()
     server.send(json.dumps({"ready": True}).encode())
     serve(server)
