@@ -234,6 +234,11 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
         time_scale = (time_limits.measure(selected, isolation, sandbox) if sandbox is Sandbox
                       else time_limits.TimeScale())
     notes = (isolation.summary, time_scale.describe())
+
+    def so_far():
+        return GradeReport(str(directory), seed, include_hidden, tuple(reports.values()),
+                           tuple(part_reports), time.monotonic() - started, notes)
+
     ctx = GradingContext(seed)
     reports = {}
     part_reports = []
@@ -248,12 +253,9 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
         finally:
             probes.close()
         part_reports.append(PartReport(part, time.monotonic() - part_started, *probes.usage()))
-        report = GradeReport(str(directory), seed, include_hidden, tuple(reports.values()),
-                             tuple(part_reports), time.monotonic() - started, notes)
         if on_part is not None:
-            on_part(report)
-    return GradeReport(str(directory), seed, include_hidden, tuple(reports.values()),
-                       tuple(part_reports), time.monotonic() - started, notes)
+            on_part(so_far())
+    return so_far()
 
 
 class _PartProbes:

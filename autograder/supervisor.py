@@ -12,6 +12,7 @@ error" that says how the grading process ended. The supervisor runs no student
 code, imports no TensorFlow and holds no state a worker could reach.
 """
 
+import dataclasses
 import json
 import os
 import signal
@@ -44,18 +45,19 @@ def save_progress(report):
     os.replace(partial, path)
 
 
+def _fields(report, *references):
+    """A report's fields as plain data, the rubric objects in `references` by their id."""
+    data = {field.name: getattr(report, field.name) for field in dataclasses.fields(report)
+            if field.name not in references}
+    return {"id": getattr(report, references[-1]).id, **data}
+
+
 def _check_plain(report):
-    return {"id": report.check.id, "status": report.status, "points": report.points,
-            "seconds": report.seconds, "expected": report.expected, "got": report.got,
-            "feedback": report.feedback, "diagnosis": report.diagnosis,
-            "leaderboard": {name: list(entry) for name, entry in report.leaderboard.items()},
-            "details": report.details}
+    return _fields(report, "part", "check")
 
 
 def _part_plain(report):
-    return {"id": report.part.id, "seconds": report.seconds, "probes": report.probes,
-            "workers": report.workers, "peak_memory_mb": report.peak_memory_mb,
-            "output": report.output}
+    return _fields(report, "part")
 
 
 def _load_progress(path, parts):
@@ -77,8 +79,8 @@ def _load_progress(path, parts):
             fields["leaderboard"] = {name: tuple(value)
                                      for name, value in fields["leaderboard"].items()}
             checks.append(CheckReport(*item_of[entry["id"]], **fields))
-    reports = [PartReport(part_of[entry["id"]], entry["seconds"], entry["probes"],
-                          entry["workers"], entry["peak_memory_mb"], entry["output"])
+    reports = [PartReport(part_of[entry["id"]],
+                          **{key: value for key, value in entry.items() if key != "id"})
                for entry in data.get("parts", []) if entry.get("id") in part_of]
     return {"seed": data.get("seed", 0), "include_hidden": data.get("include_hidden", False),
             "checks": checks, "parts": reports, "notes": data.get("notes", [])}
