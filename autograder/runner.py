@@ -22,7 +22,10 @@ it answers, and scores them here, in the trusted process:
   status `ERROR`, 0 points and feedback that starts "Autograder error:"
   (always visible on Gradescope); grading goes on;
 - points are `fraction * check.points` with the fraction clipped to [0, 1]
-  (NaN counts as 0).
+  (NaN counts as 0);
+- a check whose pass lines are not calibrated on the course's data set is
+  graded on the Fashion-MNIST sample (`GradingContext.for_check`), and its
+  feedback says so.
 
 Two checks asking for the same probe (same function, arguments and
 stand-ins) share one run of it. Each probe runs with a seed derived from
@@ -40,6 +43,7 @@ import traceback
 import zlib
 from pathlib import Path
 
+from assignment.datasets import DISPLAY_NAMES
 from assignment.implementation import REPO_ROOT, SOLUTION_DIR
 from autograder import plain, time_limits
 from autograder.checks.context import GradingContext
@@ -191,7 +195,7 @@ def probe_seed(seed, key):
 
 def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBRIC, checks=None,
           probe_module=PROBE_MODULE, isolation=None, secrets=SECRETS, sandbox=Sandbox,
-          on_part=None, time_scale=None):
+          on_part=None, time_scale=None, dataset="fashion_mnist"):
     """Grades the student files in `directory`.
 
     Args:
@@ -213,6 +217,8 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
         on_part: called with the `GradeReport` so far after each part.
         time_scale: a `time_limits.TimeScale` (default: measured on this
             machine when grading with `sandbox.Sandbox`, else the rubric's limits).
+        dataset: the data set whose embedded sample the checks use (a course
+            file's `dataset`, see `autograder.course`).
 
     Returns:
         A `GradeReport`.
@@ -239,7 +245,7 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
         return GradeReport(str(directory), seed, include_hidden, tuple(reports.values()),
                            tuple(part_reports), time.monotonic() - started, notes)
 
-    ctx = GradingContext(seed)
+    ctx = GradingContext(seed, dataset=dataset)
     reports = {}
     part_reports = []
     for part in selected:
@@ -348,6 +354,11 @@ def _grade_check(part, item, check, ctx, probes, reports):
     if check is None:
         return report(ERROR, feedback=f"Autograder error: no check is registered as {item.id}.")
     started = time.monotonic()
+    graded_on = ctx.for_check(check)
+    moved = graded_on.dataset != ctx.dataset and (
+        f"Graded on the {DISPLAY_NAMES[graded_on.dataset]} sample: this check's pass lines "
+        f"could not be calibrated on the {DISPLAY_NAMES[ctx.dataset]} one.")
+    ctx = graded_on
     try:
         requested = ctx.probes_of(check)
         if not all(isinstance(probe, Probe) for probe in requested.values()):
@@ -373,7 +384,7 @@ def _grade_check(part, item, check, ctx, probes, reports):
                       feedback=f"Autograder error: {type(error).__name__}: {error}")
     fraction = 0.0 if math.isnan(fraction) else min(1.0, max(0.0, fraction))
     status = PASSED if fraction == 1.0 else PARTIAL if fraction > 0 else FAILED
-    feedback = " ".join(filter(None, (str(outcome.feedback), note)))
+    feedback = " ".join(filter(None, (str(outcome.feedback), note, moved)))
     if status != PASSED:
         feedback = _with_hint(feedback, str(outcome.got), probes.drift)
     return report(status, points=fraction * item.points, seconds=time.monotonic() - started,

@@ -92,6 +92,6 @@ def test_vqvae_training_credit():
                  "loss": np.ones(3)}
         return check.score(in_process.answered(check.id, {"training": value}, ctx), ctx).fraction
 
-    assert fraction(check.MSE_PASS, check.USAGE_PASS) == 1.0
-    assert fraction(check.MSE_FAIL, check.USAGE_FAIL) == 0.0
-    assert fraction(check.MSE_PASS, check.USAGE_FAIL) == 0.5
+    assert fraction(check.MSE_LINES["fashion_mnist"][0], check.USAGE_LINES["fashion_mnist"][0]) == 1.0
+    assert fraction(check.MSE_LINES["fashion_mnist"][1], check.USAGE_LINES["fashion_mnist"][1]) == 0.0
+    assert fraction(check.MSE_LINES["fashion_mnist"][0], check.USAGE_LINES["fashion_mnist"][1]) == 0.5

@@ -127,4 +127,4 @@ def test_variance_effect_score_follows_its_thresholds(ctx):
 
     assert fraction(0.2) == 1
     assert fraction(1.0) == 0
-    assert fraction((check.PASS_KL + check.FAIL_KL) / 2) == pytest.approx(0.5, abs=0.01)
+    assert fraction(sum(check.KL_LINES["fashion_mnist"]) / 2) == pytest.approx(0.5, abs=0.01)

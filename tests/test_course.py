@@ -13,12 +13,14 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from assignment.implementation import REPO_ROOT, SOLUTION_DIR
 from autograder.cli import main
 from autograder.course import (
     COURSE_ENVIRONMENT,
+    DATASETS,
     CourseError,
     load_course,
     scaled_points,
@@ -30,6 +32,7 @@ from autograder.stencil import build_stencil
 DEFAULT = REPO_ROOT / "course.toml"
 AE_VAE = REPO_ROOT / "docs" / "courses" / "ae_vae_only.toml"
 EVERYTHING = REPO_ROOT / "docs" / "courses" / "everything.toml"
+DIGITS = REPO_ROOT / "docs" / "courses" / "digits.toml"
 HANDOUT = REPO_ROOT / "assignment" / "HANDOUT.md"
 
 
@@ -94,9 +97,6 @@ def test_a_course_can_make_a_part_bonus_or_not(tmp_path):
     ('[[part]]\nid = "cvae"\npoint = 3\n', "unknown key point in part 'cvae'"),
     ('dataset = "cifar"\n[[part]]\nid = "transposed_conv"\n', "unknown dataset 'cifar'"),
     ('dataset = "fashion_mnist"\n', "no part"),
-    ('dataset = "mnist"\n[[part]]\nid = "transposed_conv"\n',
-     "dataset 'mnist' cannot be graded yet: the pass lines of the checks graded after the due "
-     "date"),
     ('[[part]\nid = "vae"\n', "is not a valid TOML file"),
 ])
 def test_a_bad_course_file_is_an_error_naming_the_file_and_the_value(tmp_path, text, message):
@@ -195,6 +195,65 @@ def test_the_solution_gets_every_visible_point_of_a_course(course_and_stencil):
     assert report.score == pytest.approx(visible)
 
 
+# --- the data set of a course ---------------------------------------------------------------
+
+
+def test_pass_lines_name_their_data_sets_and_always_fashion_mnist():
+    import autograder.checks  # noqa: F401  (registers the checks)
+    from autograder.checks.context import FALLBACK_DATASET
+    from autograder.checks.registry import CHECKS
+
+    lines = {(check_id, name): getattr(check, name) for check_id, check in CHECKS.items()
+             for name in dir(check) if name.endswith("_LINES")}
+    assert len(lines) >= 10
+    for (check_id, name), values in lines.items():
+        assert FALLBACK_DATASET in values and set(values) <= set(DATASETS), (check_id, name)
+        assert all(len(pair) == 2 for pair in values.values()), (check_id, name)
+    for check_id, check in CHECKS.items():
+        named = {frozenset(values) for (owner, _), values in lines.items() if owner == check_id}
+        assert len(named) <= 1, f"{check_id}: its pass lines name different data sets"
+
+
+def test_a_check_not_calibrated_on_the_course_data_set_is_graded_on_fashion_mnist():
+    from autograder.checks.context import GradingContext
+
+    class FashionOnly:
+        MSE_LINES = {"fashion_mnist": (0.1, 0.2)}
+
+    class Both:
+        MSE_LINES = {"fashion_mnist": (0.1, 0.2), "mnist": (0.1, 0.2)}
+
+    class NoLines:
+        pass
+
+    ctx = GradingContext(7, dataset="mnist")
+    moved = ctx.for_check(FashionOnly())
+    assert (moved.dataset, moved.seed) == ("fashion_mnist", 7)
+    assert moved.test_data[0].shape == (2000, 28, 28, 1)
+    assert ctx.for_check(Both()) is ctx and ctx.for_check(NoLines()) is ctx
+
+
+def test_the_checks_show_and_train_on_the_course_data_set():
+    import autograder.checks  # noqa: F401
+    from assignment.datasets import load_dataset
+    from autograder.checks.context import GradingContext
+    from autograder.checks.registry import CHECKS
+
+    ctx = GradingContext(0, dataset="mnist")
+    assert np.array_equal(ctx.test_data[0], load_dataset("mnist", "test", sample=True)[0])
+    named = [probe.kwargs["dataset"] for check in CHECKS.values()
+             for probe in check.probes(ctx).values() if "dataset" in probe.kwargs]
+    assert len(named) >= 10 and set(named) == {"mnist"}
+
+
+def test_a_digits_course_grades_the_solution_on_digits_at_full_marks(capsys):
+    assert load_course(DIGITS).dataset == "mnist"
+    assert main(["grade", str(SOLUTION_DIR), "--course", str(DIGITS), "-q", "autoencoders",
+                 "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "Part 2: autoencoders (-q autoencoders): 25 / 25 points" in out, out
+
+
 # --- the bundles of a course -------------------------------------------------------------------
 
 
@@ -214,6 +273,18 @@ def test_release_of_a_course_holds_its_stencil_handout_and_file_only(tmp_path):
     assert graded.returncode == 0, graded.stdout + graded.stderr
     assert "Part 2: variational autoencoder (-q vae): 0 / " in graded.stdout
     assert "TODO 2.1 is not done yet" in graded.stdout
+
+
+def test_release_of_a_digits_course_ships_the_digits_and_records_on_them(tmp_path):
+    out = tmp_path / "bundle"
+    assert main(["release", str(out), "--course", str(DIGITS)]) == 0
+    assert (out / "data" / "mnist_sample.npz").read_bytes() == (
+        REPO_ROOT / "data" / "mnist_sample.npz").read_bytes()
+    from autograder.checks.context import GradingContext
+
+    digits = GradingContext(0, dataset="mnist").test_data[0][:16]  # vqvae.straight_through's
+    with np.load(out / "autograder" / "checks" / "expectations.npz") as recorded:
+        assert any(np.array_equal(recorded[name], digits) for name in recorded.files)
 
 
 def test_package_carries_the_course_file_it_was_built_with(tmp_path):

@@ -21,6 +21,7 @@ from autograder.checks.common import (
     mistake_feedback,
     shape_text,
     test_images,
+    training_epochs,
     training_seed,
 )
 from autograder.checks.registry import Check, Outcome, register, require
@@ -177,7 +178,8 @@ class Serialization(Check):
 class Training(Check):
     """A short seeded training run of `Autoencoder` lowers the test reconstruction error.
 
-    One epoch over the 6,000 training images of the embedded sample (batch 32,
+    One epoch over the 6,000 training images of the embedded sample (two over
+    MNIST's 3,000 digits, see `training_epochs`; batch 32,
     the recipe's Adam), then the mean squared error per pixel on the first 500
     test images.
     """
@@ -190,26 +192,33 @@ class Training(Check):
     # one written from the handout. Full marks up to 0.035, about 1.3x the worst of
     # them (seed-to-seed spread is under 10 %); no credit from 0.060, where
     # a model has learned little more than the average image (which scores 0, see
-    # tests/test_checks_autoencoders.py).
-    PASS_MSE, FAIL_MSE = 0.035, 0.060
+    # tests/test_checks_autoencoders.py). Not calibrated on the MNIST sample (a digits course
+    # grades this check on Fashion-MNIST): after as many steps there (two epochs on its 3,000
+    # digits, `--dataset mnist`), the three measured 0.0405-0.0561, 0.0424-0.0555 and
+    # 0.0420-0.0458, where the mean training digit gives 0.0670: no line fits between.
+    # (full credit, no credit) per data set of the embedded sample (`GradingContext.dataset`).
+    MSE_LINES = {"fashion_mnist": (0.035, 0.060)}
 
     def probes(self, ctx):
         return {"train": Probe("autoencoders.train", {
-            "name": "ae", "latent_dim": self.LATENT_DIM, "epochs": self.EPOCHS,
+            "name": "ae", "latent_dim": self.LATENT_DIM,
+            "epochs": training_epochs(ctx, self.EPOCHS),
             "batch_size": self.BATCH_SIZE, "seed": training_seed(ctx, self.id),
+            "dataset": ctx.dataset,
             "test_count": self.TEST_COUNT}, time_limit=120)}
 
     def score(self, results, ctx):
+        mse_pass, mse_fail = self.MSE_LINES[ctx.dataset]
         value = require(results, "train")
         reconstructions = value["reconstructions"]
         targets = ctx.test_data[0][: self.TEST_COUNT]
-        expected = f"test MSE <= {self.PASS_MSE} (no credit from {self.FAIL_MSE})"
+        expected = f"test MSE <= {mse_pass} (no credit from {mse_fail})"
         if reconstructions.shape != targets.shape:
             return Outcome.failed(
                 expected, f"reconstructions of shape {shape_text(reconstructions.shape)}",
                 "Autoencoder must return reconstructions of the input's shape.")
         mse = float(np.mean(np.square(reconstructions.astype(np.float64) - targets)))
-        fraction = credit(mse, self.PASS_MSE, self.FAIL_MSE)
+        fraction = credit(mse, mse_pass, mse_fail)
         losses = ", ".join(f"{loss:.4f}" for loss in value["loss"])
         got = f"test MSE {mse:.4f} (training loss per epoch: {losses})"
         feedback = "Correct." if fraction == 1 else (

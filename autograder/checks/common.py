@@ -63,6 +63,22 @@ def test_images(ctx, count, key):
     return images[np.sort(ctx.rng(key).choice(len(images), count, replace=False))]
 
 
+# The training images of the Fashion-MNIST sample, over which the checks' `EPOCHS` are counted.
+EPOCH_IMAGES = 6000
+
+
+def training_epochs(ctx, epochs, images=EPOCH_IMAGES):
+    """Epochs over the course sample's first `images` training images, as many steps as `epochs`.
+
+    A check's `EPOCHS` are counted over `images` images of the Fashion-MNIST
+    sample (6,000 training images); the MNIST sample holds 3,000 training
+    digits, so a check trains twice as many epochs on them: the same number of
+    steps on either data set.
+    """
+    available = min(images, len(ctx.train_data[0]))
+    return -(-epochs * images // available)
+
+
 def training_seed(ctx, key):
     """The seed of a training run, drawn from `ctx.rng(key)`."""
     return int(ctx.rng(key).integers(2**16))

@@ -123,7 +123,7 @@ class TrainStep(Check):
     def probes(self, ctx):
         return {"history": Probe("cvae.fit_history", {
             "images": self.IMAGES, "epochs": self.EPOCHS, "beta": self.BETA,
-            "seed": training_seed(ctx, self.id),
+            "seed": training_seed(ctx, self.id), "dataset": ctx.dataset,
         }, time_limit=60.0, stand_ins=VAE_TRAINING_STAND_INS)}
 
     def score(self, results, ctx):

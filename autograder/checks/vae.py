@@ -525,7 +525,7 @@ class LossDecreases(Check):
     def probes(self, ctx):
         return {"history": Probe("vae.loss_history",
                                  {"images": self.IMAGES, "epochs": self.EPOCHS,
-                                  "seed": training_seed(ctx, self.id)},
+                                  "seed": training_seed(ctx, self.id), "dataset": ctx.dataset},
                                  time_limit=90.0, stand_ins=VAE_TRAINING_STAND_INS)}
 
     def score(self, results, ctx):

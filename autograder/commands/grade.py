@@ -67,7 +67,7 @@ def _is_stream(destination):
     return destination == STREAMS[0] or destination.startswith(STREAMS[1])
 
 
-def _grade(args, rubric, selected, secrets):
+def _grade(args, course, selected, secrets):
     """The `GradeReport`, and the `Collected` of the upload (None without `--collect`)."""
     from autograder.course import student_modules
     from autograder.runner import grade
@@ -76,7 +76,8 @@ def _grade(args, rubric, selected, secrets):
 
     if not args.collect:
         return grade(args.directory, args.parts, args.include_hidden, args.seed,
-                     rubric=rubric, secrets=secrets, on_part=save_progress), None
+                     rubric=course.rubric, secrets=secrets, on_part=save_progress,
+                     dataset=course.dataset), None
     modules = tuple(name for name in student_modules()
                     if any(name in part.modules for part in selected))
     with tempfile.TemporaryDirectory(prefix="upload-") as temporary:
@@ -86,8 +87,8 @@ def _grade(args, rubric, selected, secrets):
         except SubmissionError as error:
             missing = ", ".join(f"{name}.py" for name in modules)
             upload = Collected({}, (str(error), f"Missing: {missing}."), modules)
-        report = grade(files, args.parts, args.include_hidden, args.seed, rubric=rubric,
-                       secrets=secrets, on_part=save_progress)
+        report = grade(files, args.parts, args.include_hidden, args.seed, rubric=course.rubric,
+                       secrets=secrets, on_part=save_progress, dataset=course.dataset)
     return dataclasses.replace(report, directory=str(args.directory)), upload
 
 
@@ -149,7 +150,7 @@ def run(args):
         if getattr(args, "argv", None) and PROGRESS_VARIABLE not in os.environ:
             return _supervise(args, writer, destination, selected, started)
     try:
-        report, upload = _grade(args, course.rubric, selected, secrets)
+        report, upload = _grade(args, course, selected, secrets)
         table = format_table(report, verbose=args.verbose, notes=args.staff or args.include_hidden,
                              upload=upload, command_hints=True)
         data = writer.results(report, upload) if writer else None

@@ -114,7 +114,7 @@ def student_bundle(course):
     bundle.copy("autograder/worker/stencil_api.json")
     visible = {check.id for part in ALL_PARTS for check in part.checks
                if check.visibility == VISIBLE}
-    for path, content in recorded_expectations(visible).items():
+    for path, content in recorded_expectations(visible, course.dataset).items():
         bundle.add(path, content)
     copy_data(bundle, course)
     return bundle, visible
@@ -127,8 +127,12 @@ def copy_data(bundle, course):
     bundle.copy("data/README.md")
 
 
-def recorded_expectations(visible):
-    """The files of the visible checks' expectations, recorded with seed 0: path -> bytes."""
+def recorded_expectations(visible, dataset):
+    """The files of the visible checks' expectations, recorded with seed 0 on `dataset`'s sample.
+
+    Returns:
+        A dict path in the bundle -> bytes.
+    """
     import tempfile
 
     import autograder.checks  # noqa: F401  (registers the checks)
@@ -138,7 +142,7 @@ def recorded_expectations(visible):
 
     with tempfile.TemporaryDirectory() as directory:
         data = expectations.record([CHECKS[check_id] for check_id in sorted(visible)],
-                                   GradingContext(0))
+                                   GradingContext(0, dataset=dataset))
         return {f"autograder/checks/{path.name}": path.read_bytes()
                 for path in expectations.save(directory, data)}
 

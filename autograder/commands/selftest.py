@@ -127,7 +127,7 @@ def run(args):
             prints = []
             for number in range(1, RUNS + 1):
                 report = grade(directory, args.parts, include_hidden=True, seed=args.seed,
-                               rubric=course.rubric)
+                               rubric=course.rubric, dataset=course.dataset)
                 print(summary(name, number, report), flush=True)
                 if args.verbose:
                     print(format_table(report, verbose=True))

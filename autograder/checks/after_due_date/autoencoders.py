@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.checks.common import credit, training_seed
+from autograder.checks.common import credit, training_epochs, training_seed
 from autograder.checks.registry import Check, Outcome, register, require
 from autograder.protocol import Probe
 from autograder.reference import pca as reference
@@ -42,24 +42,30 @@ class LinearSubspace(Check):
     # autoencoders.linear_subspace --seeds 5 assignment/solution tests/fixtures/alt_impl
     # tests/fixtures/handout_impl`): largest angle 4.7-5.5 degrees for all three (the
     # linear autoencoder is given code, and their pca functions agree). Full marks up to
-    # 15 degrees, about 2.7x that; none from 45 (a random plane is at nearly 90).
-    PASS_ANGLE, FAIL_ANGLE = 15.0, 45.0
+    # 15 degrees, about 2.7x that; none from 45 (a random plane is at nearly 90). Not
+    # calibrated on the MNIST sample (a digits course grades this check on Fashion-MNIST): its
+    # 2nd and 3rd variances are too close, and after 12 epochs on its 3,000 digits the second
+    # angle was 46-84 degrees for all three.
+    # (full credit, no credit) per data set of the embedded sample (`GradingContext.dataset`).
+    ANGLE_LINES = {"fashion_mnist": (15.0, 45.0)}
 
     def probes(self, ctx):
         return {"train": Probe("autoencoders.train", {
-            "name": "linear-ae", "latent_dim": self.LATENT_DIM, "epochs": self.EPOCHS,
+            "name": "linear-ae", "latent_dim": self.LATENT_DIM,
+            "epochs": training_epochs(ctx, self.EPOCHS),
             "batch_size": self.BATCH_SIZE,
-            "seed": training_seed(ctx, self.id),
+            "seed": training_seed(ctx, self.id), "dataset": ctx.dataset,
             "test_count": self.TEST_COUNT}, time_limit=90),
             "pca": Probe("autoencoders.pca", {"x": ctx.train_data[0][: self.PCA_IMAGES],
                                               "k": self.LATENT_DIM}, time_limit=60)}
 
     def score(self, results, ctx):
+        angle_pass, angle_fail = self.ANGLE_LINES[ctx.dataset]
         value = require(results, "train")
         k = self.LATENT_DIM
         reconstructions = value["reconstructions"].reshape(len(value["reconstructions"]), -1)
-        expected = (f"principal angles to the top-{k} PCA subspace all <= {self.PASS_ANGLE:g}° "
-                    f"(no credit from {self.FAIL_ANGLE:g}°)")
+        expected = (f"principal angles to the top-{k} PCA subspace all <= {angle_pass:g}° "
+                    f"(no credit from {angle_fail:g}°)")
         if not np.all(np.isfinite(reconstructions)):
             return Outcome.failed(expected, "reconstructions not finite",
                                   "The linear autoencoder diverged: check its layers.")
@@ -80,7 +86,7 @@ class LinearSubspace(Check):
                 f"The reconstructions span more than {k} dimensions, so the model is not linear: "
                 "LinearAutoencoder must be one Dense encoder and one Dense decoder with no "
                 "activation."))
-        fraction = credit(-angles.max(), -self.PASS_ANGLE, -self.FAIL_ANGLE)
+        fraction = credit(-angles.max(), -angle_pass, -angle_fail)
         feedback = "Correct." if fraction == 1 else (
             "After training, the decoder's subspace is far from the PCA subspace: check that "
             "LinearAutoencoder is trained with the mean squared error and has no activation.")

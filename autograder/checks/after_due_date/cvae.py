@@ -8,7 +8,7 @@ from autograder.checks.after_due_date.sample_quality import (
     posterior_negative_elbo,
     quality_inputs,
 )
-from autograder.checks.common import VAE_TRAINING_STAND_INS, credit, training_seed
+from autograder.checks.common import VAE_TRAINING_STAND_INS, credit, training_epochs, training_seed
 from autograder.checks.registry import Check, Outcome, register, require
 from autograder.protocol import Probe
 
@@ -19,9 +19,10 @@ class ConditionalAccuracy(Check):
 
     The worker trains the student's `ConditionalVAE` with the course recipe
     (`assignment.training.RECIPES["cvae"]`, latent dimension 2) for
-    `EPOCHS` epochs on the embedded sample's 6,000 training images and
+    `EPOCHS` epochs on the embedded sample's 6,000 training images (twice as
+    many on MNIST's 3,000 digits, see `training_epochs`) and
     generates `PER_CLASS` images of each class. The credit is linear in the
-    conditional accuracy between `ACCURACY_PASS` and `ACCURACY_FAIL`; the
+    conditional accuracy between the two lines of `ACCURACY_LINES`; the
     samples' Fréchet distance and the test negative ELBO of `log p(x | y)` go
     to the leaderboard.
 
@@ -30,16 +31,21 @@ class ConditionalAccuracy(Check):
     assignment/solution tests/fixtures/alt_impl tests/fixtures/handout_impl`):
     49.3-53.7 % for the reference solution, 46.3-50.0 % for the alternative
     implementation, 46.0-49.3 % for the one written from the handout;
-    `ACCURACY_PASS` leaves 6 points below the worst of them.
+    the pass line leaves 6 points below the worst of them.
     The reference with a decoder that ignores the label (the mutant
     `cvae_decoder_ignores_label`) measured 10.3 % (seed 0), chance level, below
-    `ACCURACY_FAIL`.
+    the no-credit line.
+
+    On the MNIST sample (`--dataset mnist`, 6 epochs on its 3,000 digits, as
+    many steps): 99.8-100 %, 99.9-100 % and 97.4-100 % for the three; the
+    same lines leave 57 points below the worst.
     """
 
     EPOCHS = 3
     PER_CLASS = 200
     EVAL_IMAGES = 1000
-    ACCURACY_PASS, ACCURACY_FAIL = 0.4, 0.15
+    # (full credit, no credit) per data set of the embedded sample (`GradingContext.dataset`).
+    ACCURACY_LINES = {"fashion_mnist": (0.4, 0.15), "mnist": (0.4, 0.15)}
 
     def probes(self, ctx):
         from assignment.training import RECIPES
@@ -47,29 +53,31 @@ class ConditionalAccuracy(Check):
         x_eval, y_eval, eps = quality_inputs(ctx, self.id, self.EVAL_IMAGES,
                                              RECIPES["cvae"].latent_dim)
         return {"quality": Probe("cvae.quality", {
-            "epochs": self.EPOCHS, "labels": np.repeat(np.arange(10), self.PER_CLASS),
+            "epochs": training_epochs(ctx, self.EPOCHS),
+            "labels": np.repeat(np.arange(10), self.PER_CLASS),
             "sample_seed": training_seed(ctx, self.id) + 1,
-            "seed": training_seed(ctx, self.id),
+            "seed": training_seed(ctx, self.id), "dataset": ctx.dataset,
             "x_eval": x_eval, "y_eval": y_eval, "eps": eps,
         }, time_limit=150.0, stand_ins=VAE_TRAINING_STAND_INS)}
 
     def score(self, results, ctx):
+        accuracy_pass, accuracy_fail = self.ACCURACY_LINES[ctx.dataset]
         value = require(results, "quality")
         kwargs = results["quality"].inputs
         problem = check_samples(value["samples"], len(kwargs["labels"]))
         if problem:
             return Outcome.failed(f"{len(kwargs['labels'])} finite images", problem,
                                   "sample(labels) must return one decoded image per label.")
-        metrics = measure_samples(value["samples"], labels=kwargs["labels"])
+        metrics = measure_samples(value["samples"], ctx.dataset, labels=kwargs["labels"])
         accuracy = metrics["conditional_accuracy"]
         nelbo = posterior_negative_elbo(value, kwargs["x_eval"])
-        fraction = credit(accuracy, self.ACCURACY_PASS, self.ACCURACY_FAIL)
+        fraction = credit(accuracy, accuracy_pass, accuracy_fail)
         return Outcome(
             fraction,
-            expected=f"conditional accuracy >= {self.ACCURACY_PASS:.0%} "
-                     f"(none below {self.ACCURACY_FAIL:.0%}; chance is 10%)",
+            expected=f"conditional accuracy >= {accuracy_pass:.0%} "
+                     f"(none below {accuracy_fail:.0%}; chance is 10%)",
             got=f"conditional accuracy {accuracy:.1%}, Fréchet distance {metrics['fd']:.1f}, "
-                f"negative ELBO {nelbo:.1f} nats (after {self.EPOCHS} epochs)",
+                f"negative ELBO {nelbo:.1f} nats (after {kwargs['epochs']} epochs)",
             feedback="The samples show the requested classes." if fraction == 1.0 else (
                 "After the same short training as the correct implementations, fewer samples "
                 "are recognised as the class they were generated for than with any of them. "

@@ -14,20 +14,20 @@ from autograder.checks.common import IMAGE_SHAPE
 from autograder.reference.vae import mean_negative_elbo
 
 
-@functools.lru_cache(maxsize=1)
-def evaluation_classifier():
-    """The shipped Fashion-MNIST evaluation classifier (loaded once per grading process)."""
+@functools.lru_cache(maxsize=2)
+def evaluation_classifier(dataset):
+    """The evaluation classifier shipped for `dataset` (loaded once per grading process)."""
     from autograder.metrics import load_classifier
 
-    return load_classifier("fashion_mnist")
+    return load_classifier(dataset)
 
 
-@functools.lru_cache(maxsize=1)
-def reference_features():
+@functools.lru_cache(maxsize=2)
+def reference_features(dataset):
     """Classifier features of the embedded sample's 2,000 test images, the real-image reference."""
     from assignment.datasets import load_dataset
 
-    return evaluation_classifier().features(load_dataset(split="test", sample=True)[0])
+    return evaluation_classifier(dataset).features(load_dataset(dataset, "test", sample=True)[0])
 
 
 def quality_inputs(ctx, key, count, latent_dim):
@@ -46,11 +46,12 @@ def quality_inputs(ctx, key, count, latent_dim):
             np.float32(rng.standard_normal((count, latent_dim))))
 
 
-def measure_samples(samples, labels=None):
+def measure_samples(samples, dataset, labels=None):
     """Domain Fréchet distance of generated images to the test reference, and their accuracy.
 
     Args:
         samples: generated images `(N, 28, 28, 1)`.
+        dataset: the data set they imitate; its classifier and test images measure them.
         labels: for a conditional model, the labels the images were generated for.
 
     Returns:
@@ -58,8 +59,9 @@ def measure_samples(samples, labels=None):
     """
     from autograder.metrics import conditional_accuracy, frechet_distance
 
-    features, probabilities = evaluation_classifier().embed(np.clip(np.float32(samples), 0, 1))
-    metrics = {"fd": frechet_distance(reference_features(), features)}
+    classifier = evaluation_classifier(dataset)
+    features, probabilities = classifier.embed(np.clip(np.float32(samples), 0, 1))
+    metrics = {"fd": frechet_distance(reference_features(dataset), features)}
     if labels is not None:
         metrics["conditional_accuracy"] = conditional_accuracy(probabilities, labels)
     return metrics

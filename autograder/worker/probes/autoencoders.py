@@ -142,17 +142,20 @@ def save_load(impl, latent_dim, images):
 
 
 @probe("autoencoders.train")
-def train(impl, name, latent_dim, epochs, batch_size, seed, test_count):
+def train(impl, name, latent_dim, epochs, batch_size, seed, test_count, dataset):
     """Trains model `name` ("ae" or "linear-ae") on the embedded sample's training split.
 
     Uses `assignment.training.train_model`, the recipe's training.
+
+    Args:
+        dataset: the embedded sample's data set, e.g. "mnist".
 
     Returns:
         `loss`: the training loss per epoch; `reconstructions`: of the first
         `test_count` images of the sample's test split.
     """
-    x, y = load_dataset(sample=True)
-    x_test, _ = load_dataset(split="test", sample=True)
+    x, y = load_dataset(dataset, sample=True)
+    x_test, _ = load_dataset(dataset, "test", sample=True)
     model, history = training.train_model(impl, name, (x, y), epochs=epochs,
                                            latent_dim=latent_dim, seed=seed, verbose=0,
                                            batch_size=batch_size)

@@ -70,13 +70,16 @@ def conditioning(impl, x, labels, other_labels, z, sample_labels, other_sample_l
 
 
 @probe("cvae.fit_history")
-def fit_history_probe(impl, images, epochs, beta, seed):
+def fit_history_probe(impl, images, epochs, beta, seed, dataset):
     """Trains a `ConditionalVAE` on `(x, labels)` of the embedded sample's first images.
+
+    Args:
+        dataset: the embedded sample's data set, e.g. "mnist".
 
     Returns:
         `history_keys` and `history` (per key, the value of each epoch).
     """
-    x, y = load_dataset(sample=True)
+    x, y = load_dataset(dataset, sample=True)
     _, history = fit_history(impl, "cvae", (x[:images], y[:images]), epochs, seed,
                                       beta=beta)
     return {
@@ -86,23 +89,24 @@ def fit_history_probe(impl, images, epochs, beta, seed):
 
 
 @probe("cvae.quality")
-def quality(impl, epochs, labels, sample_seed, seed, x_eval, y_eval, eps):
+def quality(impl, epochs, labels, sample_seed, seed, x_eval, y_eval, eps, dataset):
     """Trains a `ConditionalVAE` on the embedded sample, then generates and reconstructs.
 
     Args:
-        epochs: training epochs on the 6,000 training images of the sample.
+        epochs: training epochs on the training images of the sample.
         labels: the labels to generate one image for each, `CHUNK` at a time.
         sample_seed: seed of `sample` (of the first chunk; the next ones add
             their start index).
         seed: training seed.
         x_eval, y_eval: (binarized) test images and their labels, for the ELBO.
         eps: standard normal noise of shape `(len(x_eval), latent_dim)`.
+        dataset: the embedded sample's data set, e.g. "mnist".
 
     Returns:
         `samples` (float16) of the given labels, the posterior of `x_eval` (see
         `decode_posterior`) and `loss` per epoch.
     """
-    model, history = fit_history(impl, "cvae", load_dataset(sample=True), epochs, seed)
+    model, history = fit_history(impl, "cvae", load_dataset(dataset, sample=True), epochs, seed)
     images = in_chunks(
         lambda start, y: as_array(model.sample(y, seed=sample_seed + start),
                                   "ConditionalVAE.sample(labels)"),

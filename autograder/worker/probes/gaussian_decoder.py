@@ -60,19 +60,22 @@ def test_step(impl, x, variances, seed):
 
 
 @probe("gaussian_decoder.train")
-def train(impl, variances, latent_dim, train_count, epochs, batch_size, seed, test_count):
+def train(impl, variances, latent_dim, train_count, epochs, batch_size, seed, test_count, dataset):
     """Trains one `GaussianVAE` per variance, each from the same seed.
 
     Adam (learning rate 1e-3) on the first `train_count` training images of
     the embedded sample.
+
+    Args:
+        dataset: the embedded sample's data set, e.g. "mnist".
 
     Returns:
         `runs`: per variance, `z_mean` and `z_log_var` of the first
         `test_count` test images, and the training `loss` and `kl_loss` per
         epoch.
     """
-    x, _ = load_dataset(sample=True)
-    x_test, _ = load_dataset(split="test", sample=True)
+    x, _ = load_dataset(dataset, sample=True)
+    x_test, _ = load_dataset(dataset, "test", sample=True)
     x, x_test = x[:train_count], x_test[:test_count]
     runs = []
     for variance in variances:

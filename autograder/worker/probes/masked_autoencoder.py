@@ -79,18 +79,22 @@ def calls(impl, images, mask, latent_dim, seed):
 
 
 @probe("masked_autoencoder.train")
-def train(impl, latent_dim, patch, mask_ratio, train_count, epochs, batch_size, seed, masks):
+def train(impl, latent_dim, patch, mask_ratio, train_count, epochs, batch_size, seed, masks,
+          dataset):
     """Trains one `MaskedAutoencoder` and completes test images under the masks given.
 
     Adam (learning rate 1e-3) on the first `train_count` training images of the
     embedded sample.
 
+    Args:
+        dataset: the embedded sample's data set, e.g. "mnist".
+
     Returns:
         `completions`: `model(x_test, hidden=masks)` for the first `len(masks)`
         test images; `loss`: the training loss per epoch.
     """
-    x, _ = load_dataset(sample=True)
-    x_test, _ = load_dataset(split="test", sample=True)
+    x, _ = load_dataset(dataset, sample=True)
+    x_test, _ = load_dataset(dataset, "test", sample=True)
     keras.utils.set_random_seed(seed)
     model = impl.masked_autoencoder.MaskedAutoencoder(latent_dim=latent_dim, patch=patch,
                                                       mask_ratio=mask_ratio, seed=seed)

@@ -50,18 +50,21 @@ def model_added_losses(impl, batches, latent_dim, l1, seed):
 
 
 @probe("sparse_autoencoder.train")
-def train(impl, l1_values, latent_dim, train_count, epochs, batch_size, seed, test_count):
+def train(impl, l1_values, latent_dim, train_count, epochs, batch_size, seed, test_count, dataset):
     """Trains one `SparseAutoencoder(latent_dim, l1)` per `l1`, each from the same seed.
 
     Adam (learning rate 1e-3), the mean squared error, on the first
     `train_count` training images of the embedded sample.
 
+    Args:
+        dataset: the embedded sample's data set, e.g. "mnist".
+
     Returns:
         `runs`: per `l1`, `codes` (`model.encode`) and `reconstructions` of the
         first `test_count` test images, and the training `loss` per epoch.
     """
-    x, _ = load_dataset(sample=True)
-    x_test, _ = load_dataset(split="test", sample=True)
+    x, _ = load_dataset(dataset, sample=True)
+    x_test, _ = load_dataset(dataset, "test", sample=True)
     x, x_test = x[:train_count], x_test[:test_count]
     runs = []
     for l1 in l1_values:

@@ -237,13 +237,16 @@ def train_step(impl, x, beta, penalty, seed):
 
 
 @probe("vae.loss_history")
-def loss_history(impl, images, epochs, seed):
+def loss_history(impl, images, epochs, seed, dataset):
     """Trains a VAE on the first `images` images of the embedded sample.
+
+    Args:
+        dataset: the embedded sample's data set, e.g. "mnist".
 
     Returns:
         `loss`: the loss of each epoch.
     """
-    x, y = load_dataset(sample=True)
+    x, y = load_dataset(dataset, sample=True)
     _, history = fit_history(impl, "vae", (x[:images], y[:images]), epochs, seed)
     return {"loss": np.asarray(history["loss"], dtype=np.float64)}
 
@@ -305,11 +308,11 @@ def sample_interpolate(impl, latent_dim, n, seed, z_start, z_end, steps, prior_d
 
 
 @probe("vae.quality")
-def quality(impl, epochs, latent_dim, samples, sample_seed, seed, x_eval, eps):
+def quality(impl, epochs, latent_dim, samples, sample_seed, seed, x_eval, eps, dataset):
     """Trains a VAE on the embedded sample, then generates and reconstructs.
 
     Args:
-        epochs: training epochs on the 6,000 training images of the sample.
+        epochs: training epochs on the training images of the sample.
         latent_dim: size of the code.
         samples: number of prior samples to return, drawn `CHUNK` at a time.
         sample_seed: seed of `sample` (of the first chunk; the next ones add
@@ -317,13 +320,14 @@ def quality(impl, epochs, latent_dim, samples, sample_seed, seed, x_eval, eps):
         seed: training seed.
         x_eval: (binarized) test images for the ELBO.
         eps: standard normal noise of shape `(len(x_eval), latent_dim)`.
+        dataset: the embedded sample's data set, e.g. "mnist".
 
     Returns:
         `samples` (float16), the posterior of `x_eval` (see
         `decode_posterior`) and `loss` per epoch.
     """
-    model, history = fit_history(impl, "vae", load_dataset(sample=True), epochs, seed,
-                                          latent_dim=latent_dim)
+    model, history = fit_history(impl, "vae", load_dataset(dataset, sample=True), epochs, seed,
+                                 latent_dim=latent_dim)
     images = in_chunks(
         lambda start, n: as_array(model.sample(len(n), seed=sample_seed + start), "VAE.sample"),
         np.arange(samples),

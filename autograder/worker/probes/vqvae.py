@@ -111,21 +111,24 @@ def model_gradients(impl, x, num_embeddings, embedding_dim, seed):
 
 
 @probe("vqvae.training")
-def vqvae_training(impl, images, epochs, seed):
+def vqvae_training(impl, images, epochs, seed, dataset):
     """Trains a `VQVAE` on the embedded sample's first images and runs it on the test split.
 
     The test images go through the model `CHUNK` at a time (a quantizer that
     compares every vector with every codeword by broadcasting needs memory in
     proportion).
 
+    Args:
+        dataset: the embedded sample's data set, e.g. "mnist".
+
     Returns:
         `mse` (per pixel) of the test reconstructions, `codes_used` (the number
         of distinct codewords that `model.codes` gives the test images) and
         `loss` per epoch.
     """
-    x, y = load_dataset(sample=True)
+    x, y = load_dataset(dataset, sample=True)
     model, history = fit_history(impl, "vqvae", (x[:images], y[:images]), epochs, seed)
-    x_test, _ = load_dataset(split="test", sample=True)
+    x_test, _ = load_dataset(dataset, "test", sample=True)
     reconstructions = model.predict(x_test, batch_size=CHUNK, verbose=0)
     codes = in_chunks(lambda start, x: as_array(model.codes(tensor(x)), "VQVAE.codes(x)"),
                       x_test)
