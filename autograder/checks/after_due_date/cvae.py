@@ -38,7 +38,9 @@ class ConditionalAccuracy(Check):
 
     On the MNIST sample (`--dataset mnist`, 6 epochs on its 3,000 digits, as
     many steps): 99.8-100 %, 99.9-100 % and 97.4-100 % for the three; the
-    same lines leave 57 points below the worst.
+    same lines leave 57 points below the worst. The mutants
+    `cvae_decoder_ignores_label` and `cvae_sample_ignores_labels` measured
+    10.4 % and 10.0 % there (seed 0).
     """
 
     EPOCHS = 3
