@@ -116,7 +116,7 @@ RUBRIC = (
         "vae",
         "Part 3: variational autoencoder",
         modules=("autoencoder", "vae"),
-        time_limit=120,
+        time_limit=130,
         memory_limit_mb=1500,
         checks=(
             Item("vae.sampling_statistics", "Sampling: shape, mean and standard deviation", 4,

@@ -29,25 +29,25 @@ class ConditionalAccuracy(Check):
     Measured over grading seeds 0-4 on three correct implementations
     (`python -m tests.fixtures.calibrate cvae.conditional_accuracy --seeds 5
     assignment/solution tests/fixtures/alt_impl tests/fixtures/handout_impl`):
-    49.3-53.7 % for the reference solution, 46.3-50.0 % for the alternative
-    implementation, 46.0-49.3 % for the one written from the handout;
-    the pass line leaves 6 points below the worst of them.
-    The reference with a decoder that ignores the label (the mutant
-    `cvae_decoder_ignores_label`) measured 10.3 % (seed 0), chance level, below
-    the no-credit line.
-
-    On the MNIST sample (`--dataset mnist`, 6 epochs on its 3,000 digits, as
-    many steps): 99.8-100 %, 99.9-100 % and 97.4-100 % for the three; the
-    same lines leave 57 points below the worst. The mutants
+    47.3-50.0 % for the reference solution, 38.6-50.0 % for the alternative
+    implementation, 41.2-49.1 % for the one written from the handout; the
+    pass line leaves 5.6 points below the worst of them. The mutants
     `cvae_decoder_ignores_label` and `cvae_sample_ignores_labels` measured
-    10.4 % and 10.0 % there (seed 0).
+    10.8 % and 10.1 % (seed 0), chance level, below the no-credit line. With
+    3 epochs instead of 2 the three measured 46.0-53.7 %; with 1, 14.2-23.4 %,
+    too close to chance.
+
+    On the MNIST sample (`--dataset mnist`, 4 epochs on its 3,000 digits, as
+    many steps): 79.5-95.2 %, 66.1-96.9 % and 68.0-94.9 % for the three, the
+    decoder-ignores-label mutant 9.6-10.3 %; the same lines leave 33 points
+    below the worst.
     """
 
-    EPOCHS = 3
+    EPOCHS = 2
     PER_CLASS = 200
     EVAL_IMAGES = 1000
     # (full credit, no credit) per data set of the embedded sample (`GradingContext.dataset`).
-    ACCURACY_LINES = {"fashion_mnist": (0.4, 0.15), "mnist": (0.4, 0.15)}
+    ACCURACY_LINES = {"fashion_mnist": (0.33, 0.15), "mnist": (0.33, 0.15)}
 
     def probes(self, ctx):
         from assignment.training import RECIPES
