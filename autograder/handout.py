@@ -109,26 +109,27 @@ def kept_lines(text, course):
 
 
 def _renumber_line(line, marked, course, bonus, number):
-    def part(match):
+    def assigned(match, unassigned):
+        """The course's number of the part `match` names; else `unassigned` is the error."""
         new = course.numbers.get(int(match.group(1)))
         if new is None:
-            raise HandoutError(f"line {number}: Part {match.group(1)} is not assigned by "
-                               f"{course.path}: mark what mentions it with its part.")
+            raise HandoutError(f"line {number}: {unassigned}")
+        return new
+
+    def part(match):
+        new = assigned(match, f"Part {match.group(1)} is not assigned by {course.path}: mark "
+                              "what mentions it with its part.")
         flag = (" (bonus)" if bonus[new] else "") if match.group(3) else (match.group(2) or "")
         return f"Part {new}{flag}{match.group(3)}"
 
     def todo(match):
-        new = course.numbers.get(int(match.group(1)))
-        if new is None:
-            raise HandoutError(f"line {number}: TODO {match.group(1)}.{match.group(2)} is not "
-                               f"assigned by {course.path}: mark what mentions it with its part.")
+        new = assigned(match, f"TODO {match.group(1)}.{match.group(2)} is not assigned by "
+                              f"{course.path}: mark what mentions it with its part.")
         return f"TODO {new}.{match.group(2)}"
 
     def anchor(match):
-        new = course.numbers.get(int(match.group(1)))
-        if new is None:
-            raise HandoutError(f"line {number}: a link to Part {match.group(1)}, which "
-                               f"{course.path} does not assign.")
+        new = assigned(match, f"a link to Part {match.group(1)}, which {course.path} does not "
+                              "assign.")
         return f"#part-{new}-{'bonus-' if bonus[new] else ''}"
 
     def listed(match):

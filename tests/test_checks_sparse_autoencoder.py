@@ -107,4 +107,5 @@ def test_sparsity_score_follows_its_thresholds(ctx):
     assert fraction(0.3, 0.02) == 1
     assert fraction(1.0, 0.02) == 0
     assert fraction(0.3, 0.1) == 0
-    assert fraction(sum(check.RATIO_LINES["fashion_mnist"]) / 2, 0.02) == pytest.approx(0.5, abs=0.1)
+    halfway = sum(check.RATIO_LINES["fashion_mnist"]) / 2
+    assert fraction(halfway, 0.02) == pytest.approx(0.5, abs=0.1)

@@ -200,11 +200,11 @@ def test_the_solution_gets_every_visible_point_of_a_course(course_and_stencil):
 
 def test_pass_lines_name_their_data_sets_and_always_fashion_mnist():
     import autograder.checks  # noqa: F401  (registers the checks)
-    from autograder.checks.context import FALLBACK_DATASET
+    from autograder.checks.context import FALLBACK_DATASET, pass_lines
     from autograder.checks.registry import CHECKS
 
-    lines = {(check_id, name): getattr(check, name) for check_id, check in CHECKS.items()
-             for name in dir(check) if name.endswith("_LINES")}
+    lines = {(check_id, name): values for check_id, check in CHECKS.items()
+             for name, values in pass_lines(check).items()}
     assert len(lines) >= 10
     for (check_id, name), values in lines.items():
         assert FALLBACK_DATASET in values and set(values) <= set(DATASETS), (check_id, name)
@@ -229,6 +229,7 @@ def test_a_check_not_calibrated_on_the_course_data_set_is_graded_on_fashion_mnis
     ctx = GradingContext(7, dataset="mnist")
     moved = ctx.for_check(FashionOnly())
     assert (moved.dataset, moved.seed) == ("fashion_mnist", 7)
+    assert ctx.for_check(FashionOnly()) is moved
     assert moved.test_data[0].shape == (2000, 28, 28, 1)
     assert ctx.for_check(Both()) is ctx and ctx.for_check(NoLines()) is ctx
 

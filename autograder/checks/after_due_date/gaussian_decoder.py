@@ -20,9 +20,9 @@ class VarianceEffect(Check):
 
     Two `GaussianVAE`s from the same seed, `c = SMALL` and `c = LARGE` (KL
     weights 0.02 and 0.6 against the summed squared error), one epoch on the
-    6,000 training images (two on MNIST's 3,000 digits); the measurement is the ratio large / small of the
-    mean KL of 500 test images' posteriors, which does not depend on how far a
-    short run got.
+    6,000 training images (two on MNIST's 3,000 digits); the measurement is
+    the ratio large / small of the mean KL of 500 test images' posteriors,
+    which does not depend on how far a short run got.
 
     The blur is not graded. A first version of this check also graded the
     sharpness of the reconstructions of 100 of those images (the mean squared

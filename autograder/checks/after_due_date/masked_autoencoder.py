@@ -14,9 +14,9 @@ class Inpainting(Check):
     """After a short seeded training run, the hidden pixels of held-out masks are filled in well.
 
     A `MaskedAutoencoder(32, patch=4, mask_ratio=0.5)`, one epoch on 6,000
-    training images (two on MNIST's 3,000 digits); then `model(x, hidden=m)` for 500 test images under masks
-    drawn by the grader (24 of the 49 patches each), and the mean squared
-    error over the hidden pixels. For scale, the feedback also gives that of
+    training images (two on MNIST's 3,000 digits); then `model(x, hidden=m)`
+    for 500 test images under masks drawn by the grader (24 of the 49
+    patches each), and the mean squared error over the hidden pixels. For scale, the feedback also gives that of
     the mean training image pasted into the holes.
     """
 
