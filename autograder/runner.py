@@ -27,12 +27,20 @@ it answers, and scores them here, in the trusted process:
   graded on the Fashion-MNIST sample (`GradingContext.for_check`), and its
   feedback says so.
 
+Where the machine has a CPU and the memory of a whole grading to spare for
+each (`sandbox.machine.part_lanes`), parts are graded side by side, each in a
+thread and workers of its own, sharing the CPUs, with time limits multiplied
+by the number of lanes (`time_limits`). The report is the one of the parts
+graded one after the other, in the rubric's order: a part whose checks depend
+on an earlier part's waits for it.
+
 Two checks asking for the same probe (same function, arguments and
 stand-ins) share one run of it. Each probe runs with a seed derived from
 `seed` and its function and arguments, so the same submission gets the same results twice, whatever else is
 graded in the same run.
 """
 
+import concurrent.futures
 import dataclasses
 import functools
 import hashlib
@@ -50,7 +58,7 @@ from autograder.checks.context import GradingContext
 from autograder.checks.registry import Outcome, ProbeFailed
 from autograder.protocol import Probe
 from autograder.rubric import RUBRIC, VISIBLE, parts as rubric_parts
-from autograder.sandbox import Sandbox, choose_isolation, protect
+from autograder.sandbox import Sandbox, choose_isolation, machine, protect
 from autograder.worker import signatures
 
 PROBE_MODULE = "autograder.worker.probes.{part}"
@@ -195,7 +203,7 @@ def probe_seed(seed, key):
 
 def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBRIC, checks=None,
           probe_module=PROBE_MODULE, isolation=None, secrets=SECRETS, sandbox=Sandbox,
-          on_part=None, time_scale=None, dataset="fashion_mnist"):
+          on_part=None, time_scale=None, dataset="fashion_mnist", lanes=None):
     """Grades the student files in `directory`.
 
     Args:
@@ -216,16 +224,20 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
             tests pass a double that runs them in this process).
         on_part: called with the `GradeReport` so far after each part.
         time_scale: a `time_limits.TimeScale` (default: measured on this
-            machine when grading with `sandbox.Sandbox`, else the rubric's limits).
+            machine for `lanes` when grading with `sandbox.Sandbox`, else the
+            rubric's limits times `lanes`); its `lanes` parts are graded side by side.
         dataset: the data set whose embedded sample the checks use (a course
             file's `dataset`, see `autograder.course`).
+        lanes: how many parts to grade side by side, when `time_scale` is
+            not given (default: what this machine's CPUs and memory allow,
+            `sandbox.machine.part_lanes`, with `sandbox.Sandbox`; else 1).
 
     Returns:
         A `GradeReport`.
 
     Raises:
         FileNotFoundError: if `directory` is not a directory.
-        ValueError: for an unknown part id.
+        ValueError: for an unknown part id, or `lanes` other than `time_scale`'s.
     """
     started = time.monotonic()
     if not Path(directory).is_dir():
@@ -237,8 +249,11 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
     isolation = isolation or choose_isolation()
     protect(secrets, isolation)
     if time_scale is None:
-        time_scale = (time_limits.measure(selected, isolation, sandbox) if sandbox is Sandbox
-                      else time_limits.TimeScale())
+        lanes = lanes or (machine.part_lanes(len(selected)) if sandbox is Sandbox else 1)
+        time_scale = (time_limits.measure(selected, isolation, sandbox, lanes)
+                      if sandbox is Sandbox else time_limits.TimeScale(float(lanes), lanes=lanes))
+    elif lanes not in (None, time_scale.lanes):
+        raise ValueError(f"lanes={lanes!r} differs from the time scale's {time_scale.lanes}.")
     notes = (isolation.summary, time_scale.describe())
 
     def so_far():
@@ -248,20 +263,58 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
     ctx = GradingContext(seed, dataset=dataset)
     reports = {}
     part_reports = []
-    for part in selected:
+
+    def grade_part(part, earlier):
+        """`(check id -> CheckReport, PartReport)` of `part`; `earlier()`: what it may need."""
         part_started = time.monotonic()
+        known = dict(earlier())
         probes = _PartProbes(part, directory, probe_module, isolation, seed, sandbox, time_scale)
+        graded = {}
         try:
             for item in part.checks:
                 if include_hidden or item.visibility == VISIBLE:
-                    reports[item.id] = _grade_check(part, item, checks.get(item.id), ctx,
-                                                    probes, reports)
+                    graded[item.id] = known[item.id] = _grade_check(
+                        part, item, checks.get(item.id), ctx, probes, known)
         finally:
             probes.close()
-        part_reports.append(PartReport(part, time.monotonic() - part_started, *probes.usage()))
+        return graded, PartReport(part, time.monotonic() - part_started, *probes.usage())
+
+    for graded, part_report in _in_lanes(selected, grade_part, time_scale.lanes,
+                                         lambda: reports):
+        reports.update(graded)
+        part_reports.append(part_report)
         if on_part is not None:
             on_part(so_far())
     return so_far()
+
+
+def _in_lanes(parts, grade_part, lanes, graded_so_far):
+    """The results of `grade_part(part, earlier)` for each of `parts`, in their order.
+
+    With one lane, one part after the other, each seeing `graded_so_far()`.
+    With more, `lanes` parts at a time in threads of their own (each drives
+    its own worker processes), taken in order; a part whose checks depend on
+    checks of earlier parts first waits for those parts and sees their
+    reports, as it would have one after the other.
+    """
+    if lanes == 1:
+        for part in parts:
+            yield grade_part(part, graded_so_far)
+        return
+    futures = []
+
+    def needs(index):
+        wanted = {dependency for item in parts[index].checks for dependency in item.depends}
+        needed = [futures[earlier] for earlier in range(index)
+                  if wanted & {item.id for item in parts[earlier].checks}]
+        return lambda: {check_id: report for future in needed
+                        for check_id, report in future.result()[0].items()}
+
+    with concurrent.futures.ThreadPoolExecutor(lanes, thread_name_prefix="part") as pool:
+        for index, part in enumerate(parts):
+            futures.append(pool.submit(grade_part, part, needs(index)))
+        for future in futures:
+            yield future.result()
 
 
 class _PartProbes:

@@ -8,8 +8,11 @@ the grading machine, once per machine (a grading service's fresh container:
 at the start of each grading); every limit, the parts' and the probes', is multiplied by how much
 slower that machine is (never by less than 1), so that a correct
 implementation up to about three times slower than the solution on the
-grading machine, whatever it is, still passes. The sum of the parts' limits
-stays within `SERVICE_BUDGET_SECONDS` (a grading service's default
+grading machine, whatever it is, still passes. Where parts are graded side
+by side (`lanes` of them, see `machine.part_lanes`), each has a lane's share
+of the CPUs, so its limits are multiplied by the number of lanes too. The
+longest a grading may take, every part using its whole limit in the lanes'
+order, stays within `SERVICE_BUDGET_SECONDS` (a grading service's default
 10 minutes, less a margin for start-up and results): on a machine too slow
 for that, the limits are cut to fit and the staff note says so.
 """
@@ -40,31 +43,45 @@ class TimeScale:
     Attributes:
         factor: every limit is multiplied by it.
         benchmark_seconds: the benchmark's time here (None when not measured).
-        note: for the course staff, when the limits had to be cut to fit the budget.
+        note: for the course staff, when the benchmark failed or the limits had to
+            be cut to fit the budget.
+        lanes: how many parts are graded side by side.
     """
 
     factor: float = 1.0
     benchmark_seconds: float | None = None
     note: str = ""
+    lanes: int = 1
 
     def part_limit(self, part):
         return part.time_limit * self.factor
 
     def describe(self):
-        if self.benchmark_seconds is None:
-            return "Time limits: the rubric's."
-        return (f"Time limits: the rubric's x {self.factor:.2f} (this machine ran the speed "
-                f"benchmark in {self.benchmark_seconds:.2f} s, the reference machine in "
-                f"{REFERENCE_BENCHMARK_SECONDS:.2f} s).{' ' + self.note if self.note else ''}")
+        shared = (f"{self.lanes} parts at a time, each on a share of the CPUs"
+                  if self.lanes > 1 else "")
+        if self.benchmark_seconds is not None:
+            why = (f" (this machine ran the speed benchmark in {self.benchmark_seconds:.2f} s, "
+                   f"the reference machine in {REFERENCE_BENCHMARK_SECONDS:.2f} s"
+                   f"{'; ' + shared if shared else ''})")
+        else:
+            why = f" ({shared})" if shared else ""
+        scale = f" x {self.factor:.2f}" if self.factor != 1.0 or why else ""
+        return f"Time limits: the rubric's{scale}{why}.{' ' + self.note if self.note else ''}"
 
 
-def measure(parts, isolation, sandbox_class):
-    """The `TimeScale` of this machine for grading `parts` (the benchmark runs once a process)."""
+def measure(parts, isolation, sandbox_class, lanes=1):
+    """The `TimeScale` of this machine for grading `parts`, `lanes` at a time.
+
+    The benchmark runs once a process (and is recorded, see `_benchmark`).
+    """
     seconds, error = _benchmark(isolation, sandbox_class)
     if seconds is None:
-        return TimeScale(note=f"The speed benchmark failed ({error}); the rubric's time "
-                              "limits apply.")
-    return scale_for(parts, seconds)
+        scale = scale_for(parts, REFERENCE_BENCHMARK_SECONDS, lanes)
+        failed = (f"The speed benchmark failed ({error}), so this machine is taken to be as "
+                  "fast as the reference.")
+        return dataclasses.replace(scale, benchmark_seconds=None,
+                                   note=" ".join(filter(None, (failed, scale.note))))
+    return scale_for(parts, seconds, lanes)
 
 
 def _machine():
@@ -128,15 +145,25 @@ def _benchmark(isolation, sandbox_class):
     return seconds, None
 
 
-def scale_for(parts, benchmark_seconds):
-    """The `TimeScale` for a machine on which the benchmark took `benchmark_seconds`."""
-    factor = max(1.0, benchmark_seconds / REFERENCE_BENCHMARK_SECONDS)
-    total = sum(part.time_limit for part in parts) * factor
+def longest_grading(limits, lanes):
+    """The longest `limits` can take in `lanes` lanes: each next one in the first free lane."""
+    ends = [0.0] * lanes
+    for limit in limits:
+        ends[ends.index(min(ends))] += limit
+    return max(ends)
+
+
+def scale_for(parts, benchmark_seconds, lanes=1):
+    """The `TimeScale` for grading `parts` `lanes` at a time where the benchmark took this long."""
+    slower = max(1.0, benchmark_seconds / REFERENCE_BENCHMARK_SECONDS)
+    factor = slower * lanes
+    rubric_longest = longest_grading([part.time_limit for part in parts], lanes)
     note = ""
-    if total > SERVICE_BUDGET_SECONDS:
-        cut = SERVICE_BUDGET_SECONDS / sum(part.time_limit for part in parts)
-        note = (f"This machine is {factor:.1f} times slower than the reference: its fair limits "
-                f"({total:.0f} s in all) would pass the {SERVICE_BUDGET_SECONDS:.0f} s budget, "
-                f"so they were cut to x {cut:.2f}; give the grader more CPU.")
+    if rubric_longest * factor > SERVICE_BUDGET_SECONDS:
+        cut = SERVICE_BUDGET_SECONDS / rubric_longest
+        note = (f"This machine is {slower:.1f} times slower than the reference: its fair limits "
+                f"({rubric_longest * factor:.0f} s in all) would pass the "
+                f"{SERVICE_BUDGET_SECONDS:.0f} s budget, so they were cut to x {cut:.2f}; give "
+                "the grader more CPU.")
         factor = cut
-    return TimeScale(factor, benchmark_seconds, note)
+    return TimeScale(factor, benchmark_seconds, note, lanes)

@@ -6,10 +6,11 @@ proportional set size (PSS: each shared page divided among the processes that
 map it) of every process of its tree from `/proc`: the grading process, the
 zygote and the workers forked from it. It prints the grader's table, then:
 
-- per part: its wall time (from the grader's table), its time limit on the
-  reference machine (the rubric's) and their ratio, which must be at least 3
-  (`LIMIT_RATIO_BAR`) for the limits to be fair, and the peak PSS of its
-  worker(s);
+- per part: its wall time (from the grader's table), its time limit in this
+  grading (the rubric's, times the factor the grader's note states: more than
+  1 where parts are graded side by side, or on a machine slower than the
+  reference) and their ratio, which must be at least 3 (`LIMIT_RATIO_BAR`) for
+  the limits to be fair, and the peak PSS of its worker(s);
 - the grading process's own peak, the peak of the whole tree (the sum over
   its live processes at the worst moment: what a container is charged for
   them, page cache aside), the speed benchmark's time, and the total wall time;
@@ -25,6 +26,7 @@ Usage (from the repository root):
 
     python -m bench.grading
     python -m bench.grading -q vae   # one part
+    python -m bench.grading --lanes 1   # the parts one after the other
 """
 
 import argparse
@@ -43,6 +45,7 @@ WALL_BAR = 35.0
 MEMORY_BAR_MB = 768.0
 LIMIT_RATIO_BAR = 3.0
 SPEED_LINE = re.compile(r"ran the speed benchmark in (?P<seconds>[\d.]+) s")
+FACTOR_LINE = re.compile(r"Time limits: the rubric's x (?P<factor>[\d.]+)")
 PART_LINE = re.compile(r"^(?P<title>.+) \(-q (?P<id>\w+)\): .* in (?P<seconds>[\d.]+) s$")
 USAGE_LINE = re.compile(r"^  \((?P<probes>\d+) probe\(s\) in (?P<workers>\d+) worker\(s\)")
 
@@ -92,11 +95,13 @@ class TreeMonitor:
         self.tree_peak_mb = max(self.tree_peak_mb, total)
 
 
-def run_grader(directory, parts):
-    """Grades `directory`; returns `(output, seconds, monitor)`."""
+def run_grader(directory, parts, lanes=None):
+    """Grades `directory` (`lanes` parts side by side); returns `(output, seconds, monitor)`."""
     command = [sys.executable, "-m", "autograder", "grade", str(directory), "--all", "--verbose"]
     for part in parts or ():
         command += ["-q", part]
+    if lanes:
+        command += ["--lanes", str(lanes)]
     print("$ " + " ".join(command[1:]).replace(sys.executable, "python"), flush=True)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE,
@@ -145,6 +150,8 @@ def parse_args(argv=None):
                         help="what to grade (default: assignment/solution)")
     parser.add_argument("-q", "--part", dest="parts", action="append", metavar="PART",
                         help="grade only this part (repeatable)")
+    parser.add_argument("--lanes", type=int, metavar="N",
+                        help="grade N parts side by side (default: the grader's choice)")
     return parser.parse_args(argv)
 
 
@@ -152,9 +159,12 @@ def main(argv=None):
     from autograder.rubric import RUBRIC
 
     args = parse_args(argv)
-    output, seconds, monitor = run_grader(args.directory, args.parts)
+    output, seconds, monitor = run_grader(args.directory, args.parts, args.lanes)
     print(output)
-    limits = {part.id: part.time_limit for part in RUBRIC}
+    unwrapped = output.replace("\n  ", " ")
+    factor = FACTOR_LINE.search(unwrapped)
+    limits = {part.id: part.time_limit * (float(factor["factor"]) if factor else 1.0)
+              for part in RUBRIC}
     rows = part_breakdown(output)
     print(f"{'part':<16} {'wall s':>7} {'limit s':>8} {'ratio':>6} {'workers':>8}")
     ratios = []
@@ -164,7 +174,7 @@ def main(argv=None):
         print(f"{part_id:<16} {part_seconds:>7.1f} {limits[part_id]:>8.0f} {ratio:>6.1f} "
               f"{workers:>8}")
     grader_peak = monitor.peaks.get(monitor.root, 0.0)
-    speed = SPEED_LINE.search(output.replace("\n  ", " "))
+    speed = SPEED_LINE.search(unwrapped)
     print(f"Grading process peak {grader_peak:.0f} MB PSS; whole tree peak "
           f"{monitor.tree_peak_mb:.0f} MB PSS (sum over its processes at one moment); speed "
           f"benchmark {speed['seconds'] + ' s' if speed else 'not reported'}.")

@@ -121,3 +121,18 @@ def test_a_grading_process_that_died_still_gets_its_row_with_what_was_graded(tmp
     assert row["status"] == batch.ERROR
     assert row["score"] == 15.0 and row["transposed_conv"] == 15.0
     assert "grader failed: grade: The grading was cut short" in row["notes"]
+
+
+@pytest.mark.parametrize("jobs, one_lane", [("1", False), ("2", True)])
+def test_submissions_graded_at_once_grade_their_parts_one_after_the_other(
+        tmp_path, monkeypatch, jobs, one_lane):
+    from autograder.commands import batch
+
+    (tmp_path / "ada").mkdir()
+    seen = []
+    monkeypatch.setattr(batch, "grade_submission", lambda student, path, feedback, options, parts:
+                        seen.append(options) or {"student": student, "status": "error",
+                                                 "notes": "not graded in this test"})
+    main(["batch", str(tmp_path), "--jobs", jobs, "--csv", str(tmp_path / "grades.csv")])
+    (options,) = seen
+    assert ("--lanes 1" in " ".join(options)) == one_lane

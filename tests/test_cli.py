@@ -1,7 +1,9 @@
-"""The command line lists every command with its one-line summary."""
+"""The command line lists every command with its one-line summary, and refuses bad options."""
 
 import sys
 import types
+
+import pytest
 
 from autograder import cli
 
@@ -23,3 +25,11 @@ def test_every_registered_command_has_a_summary():
     for name, module_name in cli.COMMANDS:
         module = __import__(module_name, fromlist=["run"])
         assert (module.__doc__ or "").strip(), f"{name} has no docstring summary"
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "two"])
+def test_lanes_must_be_a_whole_number_of_at_least_one(capsys, bad):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["grade", "stencil", "--lanes", bad])
+    assert stopped.value.code == 2
+    assert f"--lanes: expected a positive whole number, got '{bad}'" in capsys.readouterr().err

@@ -170,17 +170,19 @@ def test_grade_refuses_a_service_destination_that_is_not_there(tmp_path, monkeyp
 def test_grade_prints_the_table_and_writes_results(tmp_path, monkeypatch, capsys):
     calls = []
 
-    def fake_grade(directory, parts, include_hidden, seed, rubric, secrets, on_part, dataset):
-        calls.append((Path(directory), parts, include_hidden, seed, rubric, secrets[-1], dataset))
+    def fake_grade(directory, parts, include_hidden, seed, rubric, secrets, on_part, dataset,
+                   lanes):
+        calls.append((Path(directory), parts, include_hidden, seed, rubric, secrets[-1], dataset,
+                      lanes))
         return grade_report()
 
     monkeypatch.setattr(runner, "grade", fake_grade)
     results = tmp_path / "out" / "results.json"
     status = main(["grade", str(tmp_path), "-q", "vae", "-q", "cvae", "--all", "--seed", "3",
-                   "--results", str(results)])
+                   "--lanes", "2", "--results", str(results)])
     assert status == 0
     assert calls == [(tmp_path, ["vae", "cvae"], True, 3, RUBRIC, results.parent.absolute(),
-                      "fashion_mnist")]
+                      "fashion_mnist", 2)]
     assert "Total: 8 / 16 points + bonus 0 / 4" in capsys.readouterr().out
     assert json.loads(results.read_text()) == gradescope.results_json(grade_report())
 

@@ -114,6 +114,35 @@ def test_failed_dependency_blocks_dependents_without_running_them(tmp_path):
     assert checks["a.echo"].status == checks["b.draw"].status == runner.PASSED
 
 
+@pytest.mark.parametrize("fixture", ["good", "todo"])
+def test_parts_side_by_side_grade_as_one_after_the_other(tmp_path, fixture):
+    submit(tmp_path, fixture)
+    progress = []
+    one, two = (grade(tmp_path, lanes=lanes, on_part=lambda report: progress.append(
+        [usage.part.id for usage in report.parts])) for lanes in (1, 2))
+
+    def verdicts(report):
+        return [(i.check.id, i.status, i.points, i.got, i.feedback) for i in report.checks]
+
+    assert verdicts(one) == verdicts(two)
+    # b.after waits for a.answer in the other lane: graded when it passes, blocked when not.
+    assert by_id(two)["b.after"].status == (runner.PASSED if fixture == "good"
+                                            else runner.NOT_GRADED)
+    # The reports come in the rubric's order, part after part.
+    assert progress == [["a"], ["a", "b"]] * 2
+    assert "2 parts at a time" in two.notes[1] and "at a time" not in one.notes[1]
+
+
+def test_parts_side_by_side_run_at_the_same_time(tmp_path):
+    submit(tmp_path, "good")
+    rubric = (part("a", item("a.draw")), part("b", item("b.draw")))
+    report = grade(tmp_path, rubric=rubric, checks={"a.draw": Draws(), "b.draw": Draws()},
+                   lanes=2)
+    assert report.seconds < sum(usage.seconds for usage in report.parts)
+    with pytest.raises(ValueError, match="lanes=2 differs from the time scale's 1"):
+        grade(tmp_path, lanes=2, time_scale=TimeScale())
+
+
 def test_part_with_every_check_blocked_starts_no_worker(tmp_path):
     (tmp_path / "student.py").write_text("def answer(x):\n    return x\n")
     rubric = (RUBRIC[0], part("b", item("b.after", 2, depends=("a.answer",))))

@@ -4,7 +4,7 @@ import pytest
 
 from autograder import time_limits
 from autograder.rubric import RUBRIC, Part
-from autograder.sandbox import Isolation, Sandbox
+from autograder.sandbox import Isolation, Sandbox, machine
 
 
 def parts(*limits):
@@ -30,6 +30,35 @@ def test_limits_are_cut_to_the_budget_with_a_note_for_the_staff():
     assert scale.factor == pytest.approx(4 / 3)
     assert "4.0 times slower than the reference" in scale.note
     assert "give the grader more CPU" in scale.describe()
+
+
+def test_parts_side_by_side_get_limits_times_the_lanes_and_fit_the_budget_together():
+    scale = time_limits.scale_for(parts(100, 200, 100), time_limits.REFERENCE_BENCHMARK_SECONDS,
+                                  lanes=2)
+    assert scale.factor == pytest.approx(2.0) and scale.lanes == 2
+    assert "2 parts at a time, each on a share of the CPUs" in scale.describe()
+    # In two lanes: 100 then 100 in the first, 200 in the second.
+    assert time_limits.longest_grading([100, 200, 100], 2) == 200
+    assert time_limits.longest_grading([100, 200, 100], 1) == 400
+    budget = time_limits.SERVICE_BUDGET_SECONDS
+    # Their sum is 1.5 budgets, yet side by side twice as long fits: no cut.
+    assert time_limits.scale_for(parts(budget / 4, budget / 2, budget / 4),
+                                 time_limits.REFERENCE_BENCHMARK_SECONDS, lanes=2).note == ""
+    fits = time_limits.scale_for(parts(budget / 2, budget / 2),
+                                 time_limits.REFERENCE_BENCHMARK_SECONDS, lanes=2)
+    assert fits.factor == pytest.approx(2.0) and fits.note == ""
+    slow = time_limits.scale_for(parts(budget / 2, budget / 2),
+                                 2 * time_limits.REFERENCE_BENCHMARK_SECONDS, lanes=2)
+    assert slow.factor == pytest.approx(2.0) and "cut to x 2.00" in slow.note
+
+
+@pytest.mark.parametrize("quota, headroom, lanes", [
+    (0.5, 700, 1), (1.0, None, 1), (2.0, None, 2), (2.0, 1000, 1), (2.0, 1600, 2),
+    (8.0, None, 3), (8.0, 2400, 3), (8.0, 2000, 2), (2.0, 100, 1)])
+def test_one_lane_per_cpu_as_memory_allows(monkeypatch, quota, headroom, lanes):
+    monkeypatch.setattr(machine, "cpu_quota", lambda: quota)
+    monkeypatch.setattr(machine, "memory_headroom_mb", lambda: headroom)
+    assert machine.part_lanes(3) == lanes
 
 
 def test_the_benchmark_runs_in_a_worker_once_per_machine(monkeypatch, tmp_path):

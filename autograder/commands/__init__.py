@@ -34,6 +34,15 @@ def add_course_argument(parser):
                              "are bonus (default: $AUTOGRADER_COURSE, else course.toml)")
 
 
+def add_lanes_argument(parser):
+    """Declare `--lanes N`: how many parts are graded side by side."""
+    from assignment.train import positive_int
+
+    parser.add_argument("--lanes", type=positive_int, metavar="N",
+                        help="grade N parts side by side, each on a share of the CPUs (default: "
+                             "one per CPU, as the memory allows; 1: one after the other)")
+
+
 def course_of(args, command):
     """The `Course` of `args.course`, or None after saying on stderr why it cannot be read."""
     from autograder.course import CourseError, load_course

@@ -5,7 +5,8 @@ folder (as exported from Gradescope, or any folder holding the student's
 files, nested or not) or a `.zip` file. The module files are found in it as on
 the grading services (`autograder.services.submission`) and graded, with
 every check unless `--visible-only`, by a `python -m autograder grade`
-process of its own, `--jobs` at a time.
+process of its own, `--jobs` at a time (then each grades its parts one after the
+other, `grade --lanes 1`).
 
 Outputs (`autograder.gradebook`):
 
@@ -220,9 +221,11 @@ def run(args):
         return 2
     feedback = args.feedback or feedback_folder(args.csv)
     feedback.mkdir(parents=True, exist_ok=True)
+    # Several submissions at once share the CPUs already: each grades its parts one at a time.
     options = ["--seed", str(args.seed), "--course", str(course.path.absolute()),
                *([] if args.visible_only else ["--all"]),
-               *(["-q", *args.parts] if args.parts else [])]
+               *(["-q", *args.parts] if args.parts else []),
+               *(["--lanes", "1"] if args.jobs > 1 else [])]
     rows = []
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         futures = {pool.submit(grade_submission, student, path, feedback, options, parts): student

@@ -24,7 +24,7 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder.commands import add_course_argument
+from autograder.commands import add_course_argument, add_lanes_argument
 from autograder.course import CourseError, load_course
 from autograder.formats import SERVICES
 from autograder.rubric import RUBRIC, parts
@@ -60,6 +60,7 @@ def add_arguments(parser):
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="add what the code printed, each part's memory use and the "
                              "tracebacks of autograder errors")
+    add_lanes_argument(parser)
     add_course_argument(parser)
 
 
@@ -77,7 +78,7 @@ def _grade(args, course, selected, secrets):
     if not args.collect:
         return grade(args.directory, args.parts, args.include_hidden, args.seed,
                      rubric=course.rubric, secrets=secrets, on_part=save_progress,
-                     dataset=course.dataset), None
+                     dataset=course.dataset, lanes=args.lanes), None
     modules = tuple(name for name in student_modules()
                     if any(name in part.modules for part in selected))
     with tempfile.TemporaryDirectory(prefix="upload-") as temporary:
@@ -88,7 +89,8 @@ def _grade(args, course, selected, secrets):
             missing = ", ".join(f"{name}.py" for name in modules)
             upload = Collected({}, (str(error), f"Missing: {missing}."), modules)
         report = grade(files, args.parts, args.include_hidden, args.seed, rubric=course.rubric,
-                       secrets=secrets, on_part=save_progress, dataset=course.dataset)
+                       secrets=secrets, on_part=save_progress, dataset=course.dataset,
+                       lanes=args.lanes)
     return dataclasses.replace(report, directory=str(args.directory)), upload
 
 

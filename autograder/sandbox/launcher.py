@@ -20,6 +20,7 @@ import select
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 from assignment.implementation import REPO_ROOT
@@ -48,11 +49,16 @@ class Launcher:
         self._process = None
         self._socket = None
         self._ready = False
+        # Parts graded side by side use it from threads of their own: one exchange at a time.
+        self._lock = threading.RLock()
 
     def start(self):
         """Starts the zygote, without waiting for it to be ready."""
-        if self._process is not None and self._process.poll() is None:
-            return
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+
+    def _start(self):
         self.close()
         make_subreaper()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -75,17 +81,19 @@ class Launcher:
         Raises:
             LaunchError: if the zygote ends or does not get ready in `START_TIMEOUT` s.
         """
-        self.start()
-        if self._ready:
-            return
-        deadline = time.monotonic() + START_TIMEOUT
-        while not select.select([self._socket], [], [], max(0.0, deadline - time.monotonic()))[0]:
-            if time.monotonic() >= deadline:
-                self.close()
-                raise LaunchError(f"the worker zygote was not ready after {START_TIMEOUT} s")
-        if self._receive().get("ready") is not True:
-            raise LaunchError(f"the worker zygote did not start: {self._log_tail()}")
-        self._ready = True
+        with self._lock:
+            self.start()
+            if self._ready:
+                return
+            deadline = time.monotonic() + START_TIMEOUT
+            while not select.select([self._socket], [], [],
+                                    max(0.0, deadline - time.monotonic()))[0]:
+                if time.monotonic() >= deadline:
+                    self.close()
+                    raise LaunchError(f"the worker zygote was not ready after {START_TIMEOUT} s")
+            if self._receive().get("ready") is not True:
+                raise LaunchError(f"the worker zygote did not start: {self._log_tail()}")
+            self._ready = True
 
     def spawn(self, request, fds):
         """Forks a worker for `request` (see `autograder.worker.zygote`); returns its pid.
@@ -96,19 +104,20 @@ class Launcher:
         Raises:
             LaunchError: when the zygote cannot start the worker.
         """
-        for attempt in range(2):
-            self.wait_ready()
-            try:
-                socket.send_fds(self._socket, [json.dumps(request).encode()], list(fds))
-                reply = self._receive()
-            except (OSError, LaunchError):
-                if attempt:
-                    raise
-                self.close()
-                continue
-            if "pid" not in reply:
-                raise LaunchError(f"the worker could not be started: {reply.get('error')}")
-            return int(reply["pid"])
+        with self._lock:
+            for attempt in range(2):
+                self.wait_ready()
+                try:
+                    socket.send_fds(self._socket, [json.dumps(request).encode()], list(fds))
+                    reply = self._receive()
+                except (OSError, LaunchError):
+                    if attempt:
+                        raise
+                    self.close()
+                    continue
+                if "pid" not in reply:
+                    raise LaunchError(f"the worker could not be started: {reply.get('error')}")
+                return int(reply["pid"])
 
     @property
     def pid(self):
@@ -145,14 +154,16 @@ class Launcher:
 
 
 _LAUNCHERS = {}
+_LAUNCHERS_LOCK = threading.Lock()
 
 
 def shared_launcher(python, env):
     """The launcher of this process for `python` and `env`, created and started on first use."""
     key = (python, tuple(sorted(env.items())))
-    if key not in _LAUNCHERS:
-        _LAUNCHERS[key] = Launcher(python, env)
-    launcher = _LAUNCHERS[key]
+    with _LAUNCHERS_LOCK:
+        if key not in _LAUNCHERS:
+            _LAUNCHERS[key] = Launcher(python, env)
+        launcher = _LAUNCHERS[key]
     launcher.start()
     return launcher
 

@@ -18,6 +18,7 @@ session and every member.
 import os
 import signal
 import sys
+import threading
 import time
 
 # Rounds of kill-and-rescan (10 ms apart) before giving up on an unkillable process.
@@ -27,6 +28,10 @@ _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # Workers alive in this process, so that one worker's tree never adopts another's orphans,
 # and the grader's own helper processes (the zygote), which no tree adopts.
 _LIVE_WORKERS = set()
+# Held from a worker's fork until it is in `_LIVE_WORKERS` (`never_adopt`), and while a tree looks
+# for orphans: where parts are graded side by side, no tree takes another lane's new worker for an
+# orphan of its own (and kills it with its own).
+STARTING_WORKER = threading.Lock()
 # Processes a worker started whose private memory is read; beyond, their anonymous memory.
 MAX_PRIVATE_READINGS = 32
 
@@ -81,7 +86,11 @@ def private_kb(pid):
 
 
 def never_adopt(pid):
-    """Keeps every `ProcessTree` from adopting `pid`, a helper process of the grader's."""
+    """Keeps every `ProcessTree` from adopting `pid` as an orphan: a worker, or a helper.
+
+    A worker belongs to its own tree as its root; the grader's helpers (the
+    zygote) belong to none.
+    """
     _LIVE_WORKERS.add(pid)
 
 
@@ -122,10 +131,11 @@ class ProcessTree:
         children = {}
         for pid, info in table.items():
             children.setdefault(info[1], []).append(pid)
-        for pid in children.get(os.getpid(), ()):
-            if (pid not in _LIVE_WORKERS and table[pid][4] >= self.start_ticks
-                    and process_uid(pid) == self.uid):
-                members.add(pid)
+        with STARTING_WORKER:
+            for pid in children.get(os.getpid(), ()):
+                if (pid not in _LIVE_WORKERS and table[pid][4] >= self.start_ticks
+                        and process_uid(pid) == self.uid):
+                    members.add(pid)
         stack = list(members)
         while stack:
             for child in children.get(stack.pop(), ()):

@@ -36,7 +36,7 @@ from autograder.sandbox import machine
 from autograder.sandbox.isolation import choose_isolation
 from autograder.sandbox.launcher import LaunchError, shared_launcher
 from autograder.sandbox.output import BoundedOutput
-from autograder.sandbox.processes import ProcessTree, anonymous_kb
+from autograder.sandbox.processes import STARTING_WORKER, ProcessTree, anonymous_kb, never_adopt
 from autograder.sandbox.workspace import Workspace
 from autograder.worker import zygote
 
@@ -266,7 +266,9 @@ class Sandbox:
         }
         self._workdir_fd = os.open(workspace.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
-            self._pid = self._launcher.spawn(request, (status_write, command_read, log_write))
+            with STARTING_WORKER:
+                self._pid = self._launcher.spawn(request, (status_write, command_read, log_write))
+                never_adopt(self._pid)
         except BaseException:
             for fd in (status_read, command_write, log_read, self._workdir_fd):
                 os.close(fd)

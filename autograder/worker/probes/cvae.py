@@ -89,11 +89,14 @@ def fit_history_probe(impl, images, epochs, beta, seed, dataset):
 
 
 @probe("cvae.quality")
-def quality(impl, epochs, labels, sample_seed, seed, x_eval, y_eval, eps, dataset):
+def quality(impl, epochs, train_count, batch_size, labels, sample_seed, seed, x_eval, y_eval, eps,
+            dataset):
     """Trains a `ConditionalVAE` on the embedded sample, then generates and reconstructs.
 
     Args:
-        epochs: training epochs on the training images of the sample.
+        epochs: training epochs on the first `train_count` training images of the sample.
+        train_count: how many of the sample's training images it trains on.
+        batch_size: the training batch size.
         labels: the labels to generate one image for each, `CHUNK` at a time.
         sample_seed: seed of `sample` (of the first chunk; the next ones add
             their start index).
@@ -106,7 +109,9 @@ def quality(impl, epochs, labels, sample_seed, seed, x_eval, y_eval, eps, datase
         `samples` (float16) of the given labels, the posterior of `x_eval` (see
         `decode_posterior`) and `loss` per epoch.
     """
-    model, history = fit_history(impl, "cvae", load_dataset(dataset, sample=True), epochs, seed)
+    x, y = load_dataset(dataset, sample=True)
+    model, history = fit_history(impl, "cvae", (x[:train_count], y[:train_count]), epochs, seed,
+                                 batch_size=batch_size)
     images = in_chunks(
         lambda start, y: as_array(model.sample(y, seed=sample_seed + start),
                                   "ConditionalVAE.sample(labels)"),

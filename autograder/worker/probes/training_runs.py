@@ -10,10 +10,14 @@ from assignment import training
 from autograder.worker.probes.tensors import as_array, as_pair, tensor
 
 
-def fit_history(impl, name, data, epochs, seed, beta=1.0, latent_dim=None):
-    """Trains model `name` with `assignment.training`; returns `(model, history dict)`."""
+def fit_history(impl, name, data, epochs, seed, beta=1.0, latent_dim=None, batch_size=None):
+    """Trains model `name` with `assignment.training`; returns `(model, history dict)`.
+
+    `batch_size` replaces the recipe's when given.
+    """
     model, history = training.train_model(
-        impl, name, data, epochs=epochs, latent_dim=latent_dim, beta=beta, seed=seed, verbose=0
+        impl, name, data, epochs=epochs, latent_dim=latent_dim, beta=beta, seed=seed, verbose=0,
+        batch_size=batch_size,
     )
     return model, history.history
 

@@ -308,11 +308,14 @@ def sample_interpolate(impl, latent_dim, n, seed, z_start, z_end, steps, prior_d
 
 
 @probe("vae.quality")
-def quality(impl, epochs, latent_dim, samples, sample_seed, seed, x_eval, eps, dataset):
+def quality(impl, epochs, train_count, batch_size, latent_dim, samples, sample_seed, seed, x_eval,
+            eps, dataset):
     """Trains a VAE on the embedded sample, then generates and reconstructs.
 
     Args:
-        epochs: training epochs on the training images of the sample.
+        epochs: training epochs on the first `train_count` training images of the sample.
+        train_count: how many of the sample's training images it trains on.
+        batch_size: the training batch size.
         latent_dim: size of the code.
         samples: number of prior samples to return, drawn `CHUNK` at a time.
         sample_seed: seed of `sample` (of the first chunk; the next ones add
@@ -326,8 +329,9 @@ def quality(impl, epochs, latent_dim, samples, sample_seed, seed, x_eval, eps, d
         `samples` (float16), the posterior of `x_eval` (see
         `decode_posterior`) and `loss` per epoch.
     """
-    model, history = fit_history(impl, "vae", load_dataset(dataset, sample=True), epochs, seed,
-                                 latent_dim=latent_dim)
+    x, y = load_dataset(dataset, sample=True)
+    model, history = fit_history(impl, "vae", (x[:train_count], y[:train_count]), epochs, seed,
+                                 latent_dim=latent_dim, batch_size=batch_size)
     images = in_chunks(
         lambda start, n: as_array(model.sample(len(n), seed=sample_seed + start), "VAE.sample"),
         np.arange(samples),
