@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 from assignment.implementation import REPO_ROOT
+from assignment.train import positive_int
 from autograder.sandbox.processes import process_table
 
 POLL_SECONDS = 0.1
@@ -150,7 +151,7 @@ def parse_args(argv=None):
                         help="what to grade (default: assignment/solution)")
     parser.add_argument("-q", "--part", dest="parts", action="append", metavar="PART",
                         help="grade only this part (repeatable)")
-    parser.add_argument("--lanes", type=int, metavar="N",
+    parser.add_argument("--lanes", type=positive_int, metavar="N",
                         help="grade N parts side by side (default: the grader's choice)")
     return parser.parse_args(argv)
 

@@ -28,9 +28,9 @@ _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # Workers alive in this process, so that one worker's tree never adopts another's orphans,
 # and the grader's own helper processes (the zygote), which no tree adopts.
 _LIVE_WORKERS = set()
-# Held from a worker's fork until it is in `_LIVE_WORKERS` (`never_adopt`), and while a tree looks
-# for orphans: where parts are graded side by side, no tree takes another lane's new worker for an
-# orphan of its own (and kills it with its own).
+# Held from a worker's fork until it is in `_LIVE_WORKERS` (`never_adopt`), and by a tree that has
+# found orphans while it checks them: where parts are graded side by side, no tree takes another
+# lane's new worker for an orphan of its own (and kills it with its own).
 STARTING_WORKER = threading.Lock()
 # Processes a worker started whose private memory is read; beyond, their anonymous memory.
 MAX_PRIVATE_READINGS = 32
@@ -131,11 +131,13 @@ class ProcessTree:
         children = {}
         for pid, info in table.items():
             children.setdefault(info[1], []).append(pid)
-        with STARTING_WORKER:
-            for pid in children.get(os.getpid(), ()):
-                if (pid not in _LIVE_WORKERS and table[pid][4] >= self.start_ticks
-                        and process_uid(pid) == self.uid):
-                    members.add(pid)
+        orphans = [pid for pid in children.get(os.getpid(), ())
+                   if (pid not in _LIVE_WORKERS and table[pid][4] >= self.start_ticks
+                       and process_uid(pid) == self.uid)]
+        if orphans:
+            # One may be a worker another lane is starting: wait until it is known as one.
+            with STARTING_WORKER:
+                members.update(pid for pid in orphans if pid not in _LIVE_WORKERS)
         stack = list(members)
         while stack:
             for child in children.get(stack.pop(), ()):
