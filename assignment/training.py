@@ -231,9 +231,38 @@ def train_model(impl, name, data, epochs=None, latent_dim=None, beta=1.0, seed=0
     total_steps = epochs * -(-len(x) // batch_size)
     model = build_model(impl, name, latent_dim=latent_dim, beta=beta, seed=seed, recipe=recipe,
                         total_steps=total_steps, variance=variance)
+    build_before_fit(model, x, y if recipe.needs_labels else None)
     history = model.fit(**training_input(recipe, x, y, batch_size, seed), epochs=epochs,
                         verbose=verbose, callbacks=callbacks)
     return model, history
+
+
+def build_before_fit(model, x, labels=None):
+    """Creates the variables of a compiled model and of its optimizer, symbolically.
+
+    On the TensorFlow backend, `fit` leaves them to be created while it traces
+    the training step, and a `tf.function` that has created variables is
+    traced a second time. Built beforehand, from the shapes of the inputs (no
+    operation runs and no random number is drawn, so training is unchanged),
+    they cost `fit` that second trace.
+
+    Args:
+        model: a compiled model, built or not.
+        x: the training images, an array or a tensor (only its shape and
+            dtype are read).
+        labels: the labels, for a model whose `call` takes `(images, labels)`.
+    """
+    import keras
+
+    def symbolic(array):
+        return keras.KerasTensor((None, *array.shape[1:]),
+                                 dtype=keras.backend.standardize_dtype(array.dtype))
+
+    if not model.built:
+        model.compute_output_spec(symbolic(x) if labels is None
+                                  else (symbolic(x), symbolic(labels)))
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
 
 
 def evaluate_model(model, name, data, seed=0, batch_size=500):

@@ -70,3 +70,38 @@ def test_steps_per_execution_leaves_the_weights_unchanged(solution, small_data, 
         weights.append(model.get_weights())
     for first, second in zip(*weights, strict=True):
         np.testing.assert_array_equal(first, second)
+
+
+@pytest.mark.parametrize("name", ["ae", "vae", "cvae"])
+def test_fit_traces_the_training_step_once(solution, small_data, name, monkeypatch):
+    # What `build_before_fit` saves: without it, `fit` creates the variables in its first
+    # trace of the training step, and TensorFlow traces the step again.
+    x, y = small_data
+    model = training.build_model(solution, name)
+    traced = []
+    step = type(model).train_step
+
+    def counted_step(self, data):
+        traced.append(data)
+        return step(self, data)
+
+    monkeypatch.setattr(type(model), "train_step", counted_step)
+    x, y = training.fit_arguments(name, x[:128], y[:128])
+    training.build_before_fit(model, x, y if training.get_recipe(name).needs_labels else None)
+    model.fit(x, y, epochs=2, batch_size=64, verbose=0)
+    assert len(traced) == 1
+
+
+@pytest.mark.parametrize("name", ["vae", "cvae"])
+def test_building_before_fit_leaves_the_weights_unchanged(solution, small_data, name,
+                                                          monkeypatch):
+    # No operation runs and no random number is drawn: the same run, one trace fewer.
+    x, y = small_data
+    weights = []
+    for build in (training.build_before_fit, lambda *args: None):
+        monkeypatch.setattr(training, "build_before_fit", build)
+        model, _ = training.train_model(solution, name, (x[:192], y[:192]), epochs=2,
+                                        batch_size=64, verbose=0)
+        weights.append(model.get_weights())
+    for first, second in zip(*weights, strict=True):
+        np.testing.assert_array_equal(first, second)

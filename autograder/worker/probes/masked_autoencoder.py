@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from assignment.datasets import load_dataset
+from assignment.training import build_before_fit
 from autograder.worker.probes import probe
 from autograder.worker.probes.tensors import as_array, tensor
 
@@ -99,6 +100,7 @@ def train(impl, latent_dim, patch, mask_ratio, train_count, epochs, batch_size, 
     model = impl.masked_autoencoder.MaskedAutoencoder(latent_dim=latent_dim, patch=patch,
                                                       mask_ratio=mask_ratio, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), steps_per_execution=10)
+    build_before_fit(model, x)
     history = model.fit(x[:train_count], batch_size=batch_size, epochs=epochs, shuffle=True,
                         verbose=0)
     masks = np.asarray(masks, dtype=np.float32)

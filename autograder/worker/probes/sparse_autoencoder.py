@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from assignment.datasets import load_dataset
+from assignment.training import build_before_fit
 from autograder.worker.probes import probe
 from autograder.worker.probes.model_losses import added_losses
 from autograder.worker.probes.tensors import as_array, tensor
@@ -71,6 +72,7 @@ def train(impl, l1_values, latent_dim, train_count, epochs, batch_size, seed, te
         keras.utils.set_random_seed(seed)
         model = impl.sparse_autoencoder.SparseAutoencoder(latent_dim=latent_dim, l1=l1)
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", steps_per_execution=10)
+        build_before_fit(model, x)
         history = model.fit(x, x, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0)
         runs.append({
             "codes": as_array(model.encode(tensor(x_test)), "encode(x)"),

@@ -14,6 +14,7 @@ import tensorflow as tf
 from keras import ops
 
 from assignment.datasets import load_dataset
+from assignment.training import build_before_fit
 from autograder.worker.probes import probe
 from autograder.worker.probes.model_losses import added_losses
 from autograder.worker.probes.tensors import as_array, as_pair, optional_array, tensor
@@ -223,6 +224,7 @@ def train_step(impl, x, beta, penalty, seed):
     losses_total = added_losses(model)["loss_total"]
     weights = [v for v in model.trainable_weights if v is not model.probe_weight]
     before = [np.array(v.numpy()) for v in weights]
+    build_before_fit(model, x)
     history = model.fit(x, epochs=1, batch_size=len(x), shuffle=False, verbose=0).history
     return {
         "history_keys": sorted(history),
