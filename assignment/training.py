@@ -244,7 +244,8 @@ def build_before_fit(model, x, labels=None):
     the training step, and a `tf.function` that has created variables is
     traced a second time. Built beforehand, from the shapes of the inputs (no
     operation runs and no random number is drawn, so training is unchanged),
-    they cost `fit` that second trace.
+    they cost `fit` that second trace. Where the model's `call` raises, nothing
+    more is built: `fit` then raises that error itself, in the model's own words.
 
     Args:
         model: a compiled model, built or not.
@@ -259,8 +260,11 @@ def build_before_fit(model, x, labels=None):
                                  dtype=keras.backend.standardize_dtype(array.dtype))
 
     if not model.built:
-        model.compute_output_spec(symbolic(x) if labels is None
-                                  else (symbolic(x), symbolic(labels)))
+        try:
+            model.compute_output_spec(symbolic(x) if labels is None
+                                      else (symbolic(x), symbolic(labels)))
+        except Exception:  # noqa: BLE001  (Keras rewords the error; `fit` raises the model's own)
+            return
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
 
