@@ -5,6 +5,7 @@ import pytest
 from autograder import time_limits
 from autograder.rubric import RUBRIC, Part
 from autograder.sandbox import Isolation, Sandbox, machine
+from tests.fixtures import in_process, slow_impl
 
 
 def parts(*limits):
@@ -76,3 +77,12 @@ def test_the_benchmark_runs_in_a_worker_once_per_machine(monkeypatch, tmp_path):
     monkeypatch.setattr(Sandbox, "run", run)
     assert time_limits.measure(parts(10), Isolation(), Sandbox).benchmark_seconds > 0
     time_limits._benchmark.cache_clear()
+
+
+def test_the_slow_implementation_that_limits_are_tried_on_is_correct(tmp_path):
+    directory = slow_impl.write_slow_implementation(tmp_path / "slow")
+    assert f"[t] * {slow_impl.NOISE_DRAWS}" in (directory / "vae.py").read_text()
+    # The conditional VAE inherits the slow train_step, with (images, labels) as inputs.
+    report = in_process.grade(directory, ["vae", "cvae"], include_hidden=False)
+    assert report.score == report.max_score, [item.feedback for item in report.checks
+                                              if item.points < item.max_points]

@@ -18,6 +18,7 @@ from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
 from assignment.student_errors import exception_text
 from autograder.worker.probes.tensors import as_array
+from autograder.worker.probes.training_runs import run_model
 
 
 def _keras_class(layer):
@@ -128,16 +129,16 @@ def save_load(impl, latent_dim, images):
     """Saves an `Autoencoder` as `.keras` in a temporary folder and loads it back.
 
     Returns:
-        `before`, `after`: the predictions on `images` of the model and of
+        `before`, `after`: the outputs on `images` of the model and of
         the reloaded one; `loaded_class`: the reloaded model's class.
     """
     model = impl.autoencoder.Autoencoder(latent_dim=latent_dim)
-    before = as_array(model.predict(images, verbose=0), "Autoencoder.predict")
+    before = run_model(model, images, "Autoencoder(x)")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "autoencoder.keras"
         model.save(path)
         loaded = keras.saving.load_model(path)
-    after = as_array(loaded.predict(images, verbose=0), "the reloaded model's predict")
+    after = run_model(loaded, images, "the reloaded model(x)")
     return {"before": before, "after": after, "loaded_class": type(loaded).__name__}
 
 
@@ -159,7 +160,7 @@ def train(impl, name, latent_dim, epochs, batch_size, seed, test_count, dataset)
     model, history = training.train_model(impl, name, (x, y), epochs=epochs,
                                            latent_dim=latent_dim, seed=seed, verbose=0,
                                            batch_size=batch_size)
-    reconstructions = as_array(model.predict(x_test[:test_count], verbose=0), f"{name} predict")
+    reconstructions = run_model(model, x_test[:test_count], f"{name}(x)")
     return {"loss": [float(v) for v in history.history["loss"]],
             "reconstructions": reconstructions}
 

@@ -13,6 +13,7 @@ from assignment.training import build_before_fit
 from autograder.worker.probes import probe
 from autograder.worker.probes.model_losses import added_losses
 from autograder.worker.probes.tensors import as_array, tensor
+from autograder.worker.probes.training_runs import run_model
 
 
 @probe("sparse_autoencoder.sparsity_penalty")
@@ -76,8 +77,7 @@ def train(impl, l1_values, latent_dim, train_count, epochs, batch_size, seed, te
         history = model.fit(x, x, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0)
         runs.append({
             "codes": as_array(model.encode(tensor(x_test)), "encode(x)"),
-            "reconstructions": as_array(model.predict(x_test, verbose=0),
-                                        "SparseAutoencoder.predict"),
+            "reconstructions": run_model(model, x_test, "SparseAutoencoder(x)"),
             "loss": [float(v) for v in history.history["loss"]],
         })
     return {"runs": runs}

@@ -13,7 +13,7 @@ from keras import ops
 from assignment.datasets import load_dataset
 from autograder.worker.probes import probe
 from autograder.worker.probes.tensors import as_array, optional_array, tensor
-from autograder.worker.probes.training_runs import CHUNK, fit_history, in_chunks
+from autograder.worker.probes.training_runs import fit_history, in_chunks, run_model
 
 
 def quantizer_with_codebook(impl, codebook, z_e, beta):
@@ -129,11 +129,11 @@ def vqvae_training(impl, images, epochs, seed, dataset):
     x, y = load_dataset(dataset, sample=True)
     model, history = fit_history(impl, "vqvae", (x[:images], y[:images]), epochs, seed)
     x_test, _ = load_dataset(dataset, "test", sample=True)
-    reconstructions = model.predict(x_test, batch_size=CHUNK, verbose=0)
+    reconstructions = run_model(model, x_test, "VQVAE(x)")
     codes = in_chunks(lambda start, x: as_array(model.codes(tensor(x)), "VQVAE.codes(x)"),
                       x_test)
     return {
-        "mse": float(np.mean(np.square(as_array(reconstructions, "VQVAE.predict") - x_test))),
+        "mse": float(np.mean(np.square(reconstructions - x_test))),
         "codes_used": int(len(np.unique(codes))),
         "loss": np.asarray(history["loss"], dtype=np.float64),
     }
