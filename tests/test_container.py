@@ -380,6 +380,8 @@ def test_the_stencil_fits_the_default_container(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     graded = json.loads((tmp_path / "stencil" / "results" / "results.json").read_text())
     assert graded["score"] == 0 and graded["tests"]
+    # The speed benchmark was measured in this run and kept in its own temporary folder.
+    assert list((tmp_path / "stencil" / "tmp").glob("autograder-speed-*.json"))
     lines = result.stdout.splitlines()
     assert f"  score        0 / {sum(test['max_score'] for test in graded['tests']):g} " in \
         "\n".join(lines)
@@ -402,12 +404,13 @@ def test_the_scratch_root_is_laid_out_and_readable_as_setup_sh_leaves_it(tmp_pat
     source = install.unpack(archive_path, root)
     assert source == root / "source"
     assert sorted(path.name for path in root.iterdir()) == ["home", "results", "source",
-                                                            "submission"]
+                                                            "submission", "tmp"]
     modes = {path.relative_to(root).as_posix(): stat.S_IMODE(path.stat().st_mode)
              for path in [root, *root.rglob("*")]}
     assert modes["source/run_autograder"] == 0o755
     assert modes["source/autograder/cli.py"] == 0o644
     assert modes["source/autograder"] == modes["source"] == modes["."] == 0o755
+    assert modes["tmp"] == 0o1777
     install.add_submission(REPO_ROOT / "stencil", root)
     assert (root / "submission" / "vae.py").read_bytes() == \
         (REPO_ROOT / "stencil" / "vae.py").read_bytes()

@@ -94,11 +94,14 @@ def _readable_not_writable(mode, is_folder):
 
 
 def unpack(zip_path, root):
-    """Makes the scratch root `root`: the zip in `source/`, empty `submission/` and `results/`.
+    """Makes the scratch root `root`: the zip in `source/`, empty `submission/`, `results/`, `home/`.
 
     File modes come from the zip (`run_autograder` must be executable), then
     the sources are made readable and not writable for other users, and the
-    root enterable, as `setup.sh` does for the workers' user.
+    root enterable, as `setup.sh` does for the workers' user. `tmp/` is the
+    run's own temporary folder, writable by all like `/tmp`: a service's
+    container starts with an empty one, so nothing a grading keeps there (the
+    speed benchmark's time, `time_limits.CACHE_FILE`) carries over to the next.
 
     Returns:
         The `source` folder.
@@ -114,8 +117,9 @@ def unpack(zip_path, root):
             mode = modes.get(path.relative_to(source).as_posix(), 0) & 0o777 or 0o644
             path.chmod(_readable_not_writable(mode, path.is_dir()))
     source.chmod(_readable_not_writable(0o755, True))
-    for folder in ("submission", "results", "home"):
+    for folder in ("submission", "results", "home", "tmp"):
         (Path(root) / folder).mkdir()
+    (Path(root) / "tmp").chmod(0o1777)
     Path(root).chmod(0o755)
     return source
 
@@ -189,6 +193,10 @@ def grading_python(requirements, cache, base_python=SYSTEM_PYTHON):
 
 
 def run_autograder_environment(root, python):
-    """The environment `run_autograder` gets: a plain shell's, the scratch root, the interpreter."""
+    """The environment `run_autograder` gets: a plain shell's, the scratch root, the interpreter.
+
+    `TMPDIR` is the root's own `tmp/` (see `unpack`).
+    """
     return {"PATH": SERVICE_PATH, "HOME": str(Path(root) / "home"), "LANG": "C.UTF-8",
+            "TMPDIR": str(Path(root) / "tmp"),
             "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": str(python)}
