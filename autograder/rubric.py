@@ -240,6 +240,30 @@ def parts(ids=None, rubric=RUBRIC):
     return tuple(part for part in rubric if not ids or part.id in ids)
 
 
+def lane_order(parts):
+    """The order in which `parts` graded side by side are started, longest `time_limit` first.
+
+    The parts left for the end are then the short ones, and the lanes end
+    close together (a longest-first schedule). A part whose checks depend on
+    checks of an earlier part of `parts` is started after that part; equal
+    limits keep the rubric's order.
+    """
+    ordered = []
+
+    def place(index):
+        if parts[index] in ordered:
+            return
+        wanted = {dependency for item in parts[index].checks for dependency in item.depends}
+        for earlier in range(index):
+            if wanted & {item.id for item in parts[earlier].checks}:
+                place(earlier)
+        ordered.append(parts[index])
+
+    for index in sorted(range(len(parts)), key=lambda index: -parts[index].time_limit):
+        place(index)
+    return tuple(ordered)
+
+
 def all_checks(rubric=ALL_PARTS):
     """Every check of `rubric` (default: of every part a course may assign), as id -> `Item`."""
     return {check.id: check for part in rubric for check in part.checks}

@@ -57,7 +57,7 @@ from autograder import plain, time_limits
 from autograder.checks.context import GradingContext
 from autograder.checks.registry import Outcome, ProbeFailed
 from autograder.protocol import Probe
-from autograder.rubric import RUBRIC, VISIBLE, parts as rubric_parts
+from autograder.rubric import RUBRIC, VISIBLE, lane_order, parts as rubric_parts
 from autograder.sandbox import Sandbox, choose_isolation, machine, protect
 from autograder.worker import signatures
 
@@ -293,28 +293,29 @@ def _in_lanes(parts, grade_part, lanes, graded_so_far):
 
     With one lane, one part after the other, each seeing `graded_so_far()`.
     With more, `lanes` parts at a time in threads of their own (each drives
-    its own worker processes), taken in order; a part whose checks depend on
-    checks of earlier parts first waits for those parts and sees their
-    reports, as it would have one after the other.
+    its own worker processes), started in `rubric.lane_order`; a part whose
+    checks depend on checks of earlier parts first waits for those parts and
+    sees their reports, as it would have one after the other.
     """
     if lanes == 1:
         for part in parts:
             yield grade_part(part, graded_so_far)
         return
-    futures = []
+    futures = {}
 
-    def needs(index):
-        wanted = {dependency for item in parts[index].checks for dependency in item.depends}
-        needed = [futures[earlier] for earlier in range(index)
+    def needs(part):
+        index = parts.index(part)
+        wanted = {dependency for item in part.checks for dependency in item.depends}
+        needed = [futures[parts[earlier]] for earlier in range(index)
                   if wanted & {item.id for item in parts[earlier].checks}]
         return lambda: {check_id: report for future in needed
                         for check_id, report in future.result()[0].items()}
 
     with concurrent.futures.ThreadPoolExecutor(lanes, thread_name_prefix="part") as pool:
-        for index, part in enumerate(parts):
-            futures.append(pool.submit(grade_part, part, needs(index)))
-        for future in futures:
-            yield future.result()
+        for part in lane_order(parts):
+            futures[part] = pool.submit(grade_part, part, needs(part))
+        for part in parts:
+            yield futures[part].result()
 
 
 class _PartProbes:

@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.protocol import Probe
+from autograder.rubric import lane_order
 from autograder.sandbox import machine
 
 # The benchmark on the reference machine, 2 cores, nothing else running: two sets of 5 runs gave
@@ -157,7 +158,7 @@ def scale_for(parts, benchmark_seconds, lanes=1):
     """The `TimeScale` for grading `parts` `lanes` at a time where the benchmark took this long."""
     slower = max(1.0, benchmark_seconds / REFERENCE_BENCHMARK_SECONDS)
     factor = slower * lanes
-    rubric_longest = longest_grading([part.time_limit for part in parts], lanes)
+    rubric_longest = longest_grading([part.time_limit for part in lane_order(parts)], lanes)
     note = ""
     if rubric_longest * factor > SERVICE_BUDGET_SECONDS:
         cut = SERVICE_BUDGET_SECONDS / rubric_longest

@@ -308,8 +308,8 @@ def test_a_run_that_fits_gets_its_margins():
     run = GradedRun("solution", measurement(), noted, "", GRADER_OUTPUT, expect_full_marks=True)
     assert run.misfits(LIMITS) == []
     assert run.verdict(LIMITS) == (
-        "verdict: FITS: 250 s of the 600 s timeout (350 s to spare), peak 700 of 768 MB "
-        "(68 MB to spare, anonymous 600 MB), no OOM kill.")
+        "verdict: FITS: 250 s of the 600 s timeout (350 s to spare), anonymous memory 600 of "
+        "768 MB (168 MB to spare; peak 700 MB with the page cache), no OOM kill.")
     text = format_run(run, LIMITS)
     assert "  score        6 / 6 (results.json: 1 tests, grader's execution_time 240.5 s)" in text
     assert "  CPU time     120.0 s (0.48 CPU on average, limit 0.5)" in text

@@ -3,7 +3,7 @@
 import pytest
 
 from autograder import time_limits
-from autograder.rubric import RUBRIC, Part
+from autograder.rubric import RUBRIC, Item, Part, lane_order
 from autograder.sandbox import Isolation, Sandbox, machine
 from tests.fixtures import in_process, slow_impl
 
@@ -51,6 +51,20 @@ def test_parts_side_by_side_get_limits_times_the_lanes_and_fit_the_budget_togeth
     slow = time_limits.scale_for(parts(budget / 2, budget / 2),
                                  2 * time_limits.REFERENCE_BENCHMARK_SECONDS, lanes=2)
     assert slow.factor == pytest.approx(2.0) and "cut to x 2.00" in slow.note
+
+
+def test_parts_side_by_side_start_longest_first_and_after_what_they_depend_on():
+    # The rubric's limits: in its order the lanes take 10 + 130 + 60 and 60 + 90; longest first,
+    # 130 + 60 and 90 + 60 + 10.
+    rubric = parts(10, 60, 130, 90, 60)
+    ordered = lane_order(rubric)
+    assert [part.time_limit for part in ordered] == [130, 90, 60, 60, 10]
+    assert ordered[2:4] == rubric[1::3]  # equal limits keep the rubric's order
+    assert time_limits.longest_grading([part.time_limit for part in rubric], 2) == 200
+    assert time_limits.longest_grading([part.time_limit for part in ordered], 2) == 190
+    first = Part("first", "", (), 10, 100, (Item("first.check", "", 1),))
+    after = Part("after", "", (), 100, 100, (Item("after.check", "", 1, depends=("first.check",)),))
+    assert lane_order((first, after, rubric[2])) == (rubric[2], first, after)
 
 
 @pytest.mark.parametrize("quota, headroom, lanes", [

@@ -3,7 +3,11 @@
 A run fits the container when it ends before the timeout, writes a valid
 `results.json` without an autograder error, and no process of it was killed
 for memory; a run of the solution must also get every point (bonus included).
-Margins are what is left of the timeout and of the memory limit.
+Margins are what is left of the timeout and of the memory limit. The memory
+margin is the limit less the anonymous peak: the group's peak counts the page
+cache too (the libraries and files read), which the kernel reclaims when the
+group reaches its limit, so a peak at the limit with no OOM kill is normal;
+anonymous memory has no swap to go to and is what an OOM kill is about.
 
 Sizes are printed in MB of 2**20 bytes (as Docker's `--memory 768m`).
 """
@@ -166,10 +170,11 @@ class GradedRun:
         """The verdict line: FITS or DOES NOT FIT, with the margins left."""
         measurement = self.measurement
         peak, limit = _megabytes(measurement.peak_memory), _megabytes(limits.memory)
+        anonymous = _megabytes(measurement.peak_anonymous)
         margins = (f"{measurement.wall_seconds:.0f} s of the {limits.timeout:g} s timeout "
-                   f"({limits.timeout - measurement.wall_seconds:.0f} s to spare), peak "
-                   f"{peak:.0f} of {limit:.0f} MB ({limit - peak:.0f} MB to spare, "
-                   f"anonymous {_megabytes(measurement.peak_anonymous):.0f} MB)")
+                   f"({limits.timeout - measurement.wall_seconds:.0f} s to spare), anonymous "
+                   f"memory {anonymous:.0f} of {limit:.0f} MB ({limit - anonymous:.0f} MB to "
+                   f"spare; peak {peak:.0f} MB with the page cache)")
         misfits = self.misfits(limits)
         if misfits:
             return (f"verdict: DOES NOT FIT: {'; '.join(misfits)}. "
