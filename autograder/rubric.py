@@ -240,6 +240,13 @@ def parts(ids=None, rubric=RUBRIC):
     return tuple(part for part in rubric if not ids or part.id in ids)
 
 
+def earlier_dependencies(parts, index):
+    """Indices of the parts before `parts[index]` that have checks it depends on."""
+    wanted = {dependency for item in parts[index].checks for dependency in item.depends}
+    return [earlier for earlier in range(index)
+            if wanted & {item.id for item in parts[earlier].checks}]
+
+
 def lane_order(parts):
     """The order in which `parts` graded side by side are started, longest `time_limit` first.
 
@@ -253,10 +260,8 @@ def lane_order(parts):
     def place(index):
         if parts[index] in ordered:
             return
-        wanted = {dependency for item in parts[index].checks for dependency in item.depends}
-        for earlier in range(index):
-            if wanted & {item.id for item in parts[earlier].checks}:
-                place(earlier)
+        for earlier in earlier_dependencies(parts, index):
+            place(earlier)
         ordered.append(parts[index])
 
     for index in sorted(range(len(parts)), key=lambda index: -parts[index].time_limit):

@@ -57,7 +57,8 @@ from autograder import plain, time_limits
 from autograder.checks.context import GradingContext
 from autograder.checks.registry import Outcome, ProbeFailed
 from autograder.protocol import Probe
-from autograder.rubric import RUBRIC, VISIBLE, lane_order, parts as rubric_parts
+from autograder.rubric import (RUBRIC, VISIBLE, earlier_dependencies, lane_order,
+                               parts as rubric_parts)
 from autograder.sandbox import Sandbox, choose_isolation, machine, protect
 from autograder.worker import signatures
 
@@ -304,10 +305,8 @@ def _in_lanes(parts, grade_part, lanes, graded_so_far):
     futures = {}
 
     def needs(part):
-        index = parts.index(part)
-        wanted = {dependency for item in part.checks for dependency in item.depends}
-        needed = [futures[parts[earlier]] for earlier in range(index)
-                  if wanted & {item.id for item in parts[earlier].checks}]
+        needed = [futures[parts[earlier]]
+                  for earlier in earlier_dependencies(parts, parts.index(part))]
         return lambda: {check_id: report for future in needed
                         for check_id, report in future.result()[0].items()}
 

@@ -94,7 +94,7 @@ def _readable_not_writable(mode, is_folder):
 
 
 def unpack(zip_path, root):
-    """Makes the scratch root `root`: the zip in `source/`, empty `submission/`, `results/`, `home/`.
+    """Makes the scratch root `root`: the zip in `source/`, and empty folders beside it.
 
     File modes come from the zip (`run_autograder` must be executable), then
     the sources are made readable and not writable for other users, and the
@@ -102,6 +102,7 @@ def unpack(zip_path, root):
     run's own temporary folder, writable by all like `/tmp`: a service's
     container starts with an empty one, so nothing a grading keeps there (the
     speed benchmark's time, `time_limits.CACHE_FILE`) carries over to the next.
+    `submission/`, `results/` and `home/` are the service's own.
 
     Returns:
         The `source` folder.

@@ -32,8 +32,8 @@ class SampleQuality(Check):
     tests/fixtures/handout_impl`): 293.9-312.7 nats for the reference
     solution, 290.9-337.6 for the alternative implementation, 287.3-300.9 for
     the one written from the handout; the pass line leaves 27.4 nats above the
-    worst of them (45 over seeds 0-7 alone). A VAE whose code carries no information decodes every
-    image to the mean image: 387.7 nats on these test images, just above
+    worst of them (45 over seeds 0-7 alone). A VAE whose code carries no
+    information decodes every image to the mean image: 387.7 nats on these test images, just above
     the no-credit line. On all 6,000 images in batches of 128 (twice the
     computation) the three measured 293.9-325.9 nats (seeds 0-4); and after
     4 epochs of those, the alternative implementation measured 356.8-363.9
