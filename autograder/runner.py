@@ -34,6 +34,10 @@ by the number of lanes (`time_limits`). The report is the one of the parts
 graded one after the other, in the rubric's order: a part whose checks depend
 on an earlier part's waits for it.
 
+While the machine's speed benchmark runs, before any part starts, each graded
+check's `prepare` loads in this process what its scoring will need (the
+quality checks: the evaluation classifier's features of the real images).
+
 Two checks asking for the same probe (same function, arguments and
 stand-ins) share one run of it. Each probe runs with a seed derived from
 `seed` and its function and arguments, so the same submission gets the same results twice, whatever else is
@@ -46,6 +50,7 @@ import functools
 import hashlib
 import json
 import math
+import threading
 import time
 import traceback
 import zlib
@@ -249,6 +254,11 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
         checks = _registered_checks()
     isolation = isolation or choose_isolation()
     protect(secrets, isolation)
+    ctx = GradingContext(seed, dataset=dataset)
+    graded_checks = [checks[item.id] for part in selected for item in part.checks
+                     if _included(item, include_hidden) and item.id in checks]
+    preparing = threading.Thread(target=_prepare, args=(graded_checks, ctx), daemon=True)
+    preparing.start()
     if time_scale is None:
         lanes = lanes or (machine.part_lanes(len(selected)) if sandbox is Sandbox else 1)
         time_scale = (time_limits.measure(selected, isolation, sandbox, lanes)
@@ -256,12 +266,12 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
     elif lanes not in (None, time_scale.lanes):
         raise ValueError(f"lanes={lanes!r} differs from the time scale's {time_scale.lanes}.")
     notes = (isolation.summary, time_scale.describe())
+    preparing.join()
 
     def so_far():
         return GradeReport(str(directory), seed, include_hidden, tuple(reports.values()),
                            tuple(part_reports), time.monotonic() - started, notes)
 
-    ctx = GradingContext(seed, dataset=dataset)
     reports = {}
     part_reports = []
 
@@ -273,7 +283,7 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
         graded = {}
         try:
             for item in part.checks:
-                if include_hidden or item.visibility == VISIBLE:
+                if _included(item, include_hidden):
                     graded[item.id] = known[item.id] = _grade_check(
                         part, item, checks.get(item.id), ctx, probes, known)
         finally:
@@ -287,6 +297,20 @@ def grade(directory, parts=None, include_hidden=False, seed=None, *, rubric=RUBR
         if on_part is not None:
             on_part(so_far())
     return so_far()
+
+
+def _included(item, include_hidden):
+    """Whether rubric `item` is graded: always when visible, else with `include_hidden`."""
+    return include_hidden or item.visibility == VISIBLE
+
+
+def _prepare(checks, ctx):
+    """Runs each check's `prepare` in the context it is graded in; errors are left to `score`."""
+    for check in checks:
+        try:
+            check.prepare(ctx.for_check(check))
+        except Exception:  # noqa: BLE001  (score meets it again and reports it)
+            pass
 
 
 def _in_lanes(parts, grade_part, lanes, graded_so_far):

@@ -9,17 +9,22 @@ the zygote and the workers forked from it. It prints the grader's table, then:
 - per part: its wall time (from the grader's table), its time limit in this
   grading (the rubric's, times the factor the grader's note states: more than
   1 where parts are graded side by side, or on a machine slower than the
-  reference) and their ratio, which must be at least 3 (`LIMIT_RATIO_BAR`) for
-  the limits to be fair, and the peak PSS of its worker(s);
+  reference), their ratio, which must be at least 3 (`LIMIT_RATIO_BAR`) for
+  the limits to be fair, and how many workers it used;
 - the grading process's own peak, the peak of the whole tree (the sum over
-  its live processes at the worst moment: what a container is charged for
-  them, page cache aside), the speed benchmark's time, and the total wall time;
-  the grader runs with a temporary folder of its own (`TMPDIR`), so that, as
-  in a grading service's fresh container, it measures the speed benchmark
-  again (`autograder.time_limits.CACHE_FILE`): its time is this run's, and
-  the wall time includes it;
-- a SUMMARY line: wall time <= 35 s on 2 cores (`WALL_BAR`), the tree's peak
-  <= 768 MB (Gradescope's default container), every limit ratio >= 3.
+  its live processes at the worst moment) and of its anonymous memory alone
+  (what a container cannot reclaim: the rest are pages of the libraries,
+  which the kernel drops and reads back from disk when the container is
+  short of memory), the speed benchmark's time, and the total wall time; the
+  grader runs with a temporary folder of its own (`TMPDIR`), so that, as in a
+  grading service's fresh container, it measures the speed benchmark again
+  (`autograder.time_limits.CACHE_FILE`): its time is this run's, and the wall
+  time includes it;
+- a SUMMARY line: wall time <= 35 s on 2 cores (`WALL_BAR`), the tree's
+  anonymous peak <= 768 MB (Gradescope's default container) for each lane of
+  parts graded side by side (the grader grades two parts at a time only where
+  the machine has `autograder.sandbox.machine.LANE_MEMORY_MB` to spare for
+  each: one lane, 768 MB; two, 1536 MB), every limit ratio >= 3.
 
 The speed benchmark's time printed here, measured on the reference machine,
 is `autograder.time_limits.REFERENCE_BENCHMARK_SECONDS`.
@@ -45,6 +50,7 @@ from pathlib import Path
 
 from assignment.implementation import REPO_ROOT
 from assignment.train import positive_int
+from autograder.sandbox.machine import LANE_MEMORY_MB
 from autograder.sandbox.processes import process_table
 
 # Reading a TensorFlow process's PSS (`smaps_rollup`) walks its page tables: 10 ms of kernel time
@@ -52,24 +58,26 @@ from autograder.sandbox.processes import process_table
 # 0.1 s (50 ms a poll) would take a third of a core from the grading it times; every second, 1/20.
 POLL_SECONDS = 1.0
 WALL_BAR = 35.0
-MEMORY_BAR_MB = 768.0
 LIMIT_RATIO_BAR = 3.0
 SPEED_LINE = re.compile(r"ran the speed benchmark in (?P<seconds>[\d.]+) s")
 FACTOR_LINE = re.compile(r"Time limits: the rubric's x (?P<factor>[\d.]+)")
+LANES_LINE = re.compile(r"(?P<lanes>\d+) parts at a time")
 PART_LINE = re.compile(r"^(?P<title>.+) \(-q (?P<id>\w+)\): .* in (?P<seconds>[\d.]+) s$")
 USAGE_LINE = re.compile(r"^  \((?P<probes>\d+) probe\(s\) in (?P<workers>\d+) worker\(s\)")
 
 
 def memory_mb(pid):
-    """The proportional set size of a process in MB, or None once it is gone."""
+    """`(PSS, anonymous PSS)` of a process in MB, or None once it is gone."""
+    fields = {}
     try:
         with open(f"/proc/{pid}/smaps_rollup") as file:
             for line in file:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
+                name, _, value = line.partition(":")
+                if name in ("Pss", "Pss_Anon"):
+                    fields[name] = int(value.split()[0]) / 1024
     except OSError:
         return None
-    return None
+    return (fields["Pss"], fields.get("Pss_Anon", fields["Pss"])) if "Pss" in fields else None
 
 
 def descendants(root, parents):
@@ -87,22 +95,28 @@ class TreeMonitor:
     Attributes:
         peaks: pid -> peak PSS in MB, in order of first sight.
         tree_peak_mb: the largest sum of PSS over the live processes at one poll.
+        tree_anonymous_peak_mb: the same for their anonymous memory alone: what
+            a container cannot reclaim (the rest is the libraries' pages, which
+            it reads back from disk when short of memory).
     """
 
     def __init__(self, root):
         self.root = root
         self.peaks = {}
         self.tree_peak_mb = 0.0
+        self.tree_anonymous_peak_mb = 0.0
 
     def poll(self):
-        total = 0.0
+        total = anonymous = 0.0
         parents = {pid: info[1] for pid, info in process_table().items()}
         for pid in descendants(self.root, parents):
             memory = memory_mb(pid)
             if memory is not None:
-                total += memory
-                self.peaks[pid] = max(self.peaks.get(pid, 0.0), memory)
+                total += memory[0]
+                anonymous += memory[1]
+                self.peaks[pid] = max(self.peaks.get(pid, 0.0), memory[0])
         self.tree_peak_mb = max(self.tree_peak_mb, total)
+        self.tree_anonymous_peak_mb = max(self.tree_anonymous_peak_mb, anonymous)
 
 
 def run_grader(directory, parts, lanes=None):
@@ -151,6 +165,16 @@ def part_breakdown(output):
     return [tuple(row) for row in rows]
 
 
+def lanes_of(unwrapped):
+    """How many parts the grader graded side by side, from its time limits' note.
+
+    Args:
+        unwrapped: the grader's output, its wrapped lines joined again.
+    """
+    match = LANES_LINE.search(unwrapped)
+    return int(match["lanes"]) if match else 1
+
+
 def verdict(ok):
     return "met" if ok else "NOT met"
 
@@ -187,13 +211,18 @@ def main(argv=None):
         print(f"{part_id:<16} {part_seconds:>7.1f} {limits[part_id]:>8.0f} {ratio:>6.1f} "
               f"{workers:>8}")
     grader_peak = monitor.peaks.get(monitor.root, 0.0)
+    lanes = lanes_of(unwrapped)
+    memory_bar = lanes * LANE_MEMORY_MB
     speed = SPEED_LINE.search(unwrapped)
+    anonymous = monitor.tree_anonymous_peak_mb
     print(f"Grading process peak {grader_peak:.0f} MB PSS; whole tree peak "
-          f"{monitor.tree_peak_mb:.0f} MB PSS (sum over its processes at one moment); speed "
-          f"benchmark {speed['seconds'] + ' s' if speed else 'not reported'}.")
+          f"{monitor.tree_peak_mb:.0f} MB PSS (sum over its processes at one moment), "
+          f"{anonymous:.0f} MB of it anonymous; speed benchmark "
+          f"{speed['seconds'] + ' s' if speed else 'not reported'}.")
     print(f"SUMMARY grading: {seconds:.1f} s wall ({verdict(seconds <= WALL_BAR)}: bar "
-          f"{WALL_BAR:.0f} s); tree peak {monitor.tree_peak_mb:.0f} MB "
-          f"({verdict(monitor.tree_peak_mb <= MEMORY_BAR_MB)}: bar {MEMORY_BAR_MB:.0f} MB); "
+          f"{WALL_BAR:.0f} s); tree's anonymous peak {anonymous:.0f} MB "
+          f"({verdict(anonymous <= memory_bar)}: bar {memory_bar} MB, "
+          f"{LANE_MEMORY_MB} MB for each of {lanes} lane(s)); "
           f"smallest limit ratio {min(ratios, default=0):.1f} "
           f"({verdict(min(ratios, default=0) >= LIMIT_RATIO_BAR)}: bar {LIMIT_RATIO_BAR:.0f})")
 

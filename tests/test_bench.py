@@ -56,6 +56,14 @@ def test_the_part_breakdown_gives_each_part_its_time_and_workers():
     ]
 
 
+def test_the_memory_bar_counts_the_lanes_the_grader_notes():
+    from autograder.time_limits import TimeScale
+
+    for lanes in (1, 2):
+        note = TimeScale(factor=2.0, benchmark_seconds=0.6, lanes=lanes).describe()
+        assert grading.lanes_of("Grading every check.\n" + note + "\n") == lanes
+
+
 def test_the_monitor_sees_the_memory_of_a_child_process():
     code = ("import subprocess, sys; subprocess.run([sys.executable, '-c', "
             "'import time; block = bytearray(200 * 2**20); time.sleep(1.5)'])")
@@ -68,6 +76,7 @@ def test_the_monitor_sees_the_memory_of_a_child_process():
     assert len(children) == 1
     assert children[0] >= 200
     assert monitor.tree_peak_mb >= 200
+    assert monitor.tree_anonymous_peak_mb >= 200
     assert monitor.peaks[process.pid] < 200
 
 

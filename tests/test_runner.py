@@ -242,3 +242,44 @@ def test_leaderboard_values_are_normalised(tmp_path):
     draw = by_id(report)["b.draw"]
     value = float(draw.got)
     assert draw.leaderboard == {"draw": (value, "desc"), "cost": (value, "asc")}
+
+
+class Prepared(Doubles):
+    """`Doubles` that logs its `prepare` (with the context's seed) and `probes` calls."""
+
+    def __init__(self, log, fails=False):
+        super().__init__()
+        self.log = log
+        self.fails = fails
+
+    def prepare(self, ctx):
+        self.log.append((self.id, "prepare", ctx.seed))
+        if self.fails:
+            raise RuntimeError("weights missing")
+
+    def probes(self, ctx):
+        self.log.append((self.id, "probes", ctx.seed))
+        return super().probes(ctx)
+
+
+def test_checks_prepare_before_any_part_starts_and_only_when_graded(tmp_path):
+    submit(tmp_path, "good")
+    log = []
+    checks = {check_id: Prepared(log, fails=check_id == "p.failing")
+              for check_id in ("p.shown", "p.hidden", "p.failing")}
+    for check_id, check in checks.items():
+        check.id = check_id
+    rubric = (part("p", item("p.shown"), item("p.hidden", visibility=AFTER_DUE_DATE),
+                   item("p.failing")), part("q", item("q.draw")))
+    checks["q.draw"] = Draws()
+    visible_only = grade(tmp_path, rubric=rubric, checks=checks, include_hidden=False, seed=3)
+    assert log == [("p.shown", "prepare", 3), ("p.failing", "prepare", 3),
+                   ("p.shown", "probes", 3), ("p.failing", "probes", 3)]
+    log.clear()
+    every_check = grade(tmp_path, rubric=rubric, checks=checks, seed=4)
+    assert [entry[:2] for entry in log] == [
+        ("p.shown", "prepare"), ("p.hidden", "prepare"), ("p.failing", "prepare"),
+        ("p.shown", "probes"), ("p.hidden", "probes"), ("p.failing", "probes")]
+    # A failing prepare is left to the check's scoring, which here does not need it.
+    assert set(statuses(visible_only).values()) == set(statuses(every_check).values()) == {
+        runner.PASSED}

@@ -478,3 +478,16 @@ def test_a_grader_that_is_not_root_gives_workers_a_user_namespace():
     if kind == "None":
         pytest.skip("the kernel gives unprivileged users no user namespaces here")
     assert (kind, pid, parent, uid) == ("user", 1, 0, nobody.pw_uid)
+
+
+def test_packages_hidden_while_the_zygote_imports_stay_importable_afterwards():
+    from autograder.worker import zygote
+
+    assert "colorsys" not in sys.modules and "json" in sys.modules
+    with zygote.hidden(("colorsys", "json")):
+        with pytest.raises(ImportError):
+            import colorsys  # noqa: F401
+        import json as already_imported  # noqa: F401  (imported before: left alone)
+    import colorsys
+
+    assert sys.modules["colorsys"] is colorsys and colorsys.rgb_to_hsv(1, 0, 0) == (0, 1, 1)

@@ -93,13 +93,22 @@ def require(results, name):
 
 
 class Check:
-    """Base class of checks: override `probes` and `score`.
+    """Base class of checks: override `probes` and `score` (and `prepare`, if useful).
 
     Attributes:
         id: the rubric id it was registered as (None for an unregistered check).
     """
 
     id = None
+
+    def prepare(self, ctx):
+        """Loads in advance, in the grading process, what `score` will need (default: nothing).
+
+        The runner calls it before any part starts, while the machine's speed
+        benchmark runs, so that this work is off the parts' clocks. What it
+        loads must be cached where `score` finds it; an error here is left
+        for `score` to meet again and report.
+        """
 
     def probes(self, ctx):
         """Returns a dict name -> `Probe` of what to run in the worker."""

@@ -3,18 +3,19 @@
 import numpy as np
 
 from autograder.checks.after_due_date.sample_quality import (
+    SampleMeasuringCheck,
     check_samples,
     measure_samples,
     posterior_negative_elbo,
     quality_inputs,
 )
 from autograder.checks.common import VAE_TRAINING_STAND_INS, credit, training_epochs, training_seed
-from autograder.checks.registry import Check, Outcome, register, require
+from autograder.checks.registry import Outcome, register, require
 from autograder.protocol import Probe
 
 
 @register("cvae.conditional_accuracy")
-class ConditionalAccuracy(Check):
+class ConditionalAccuracy(SampleMeasuringCheck):
     """Samples of each requested class are recognised as that class by the evaluation classifier.
 
     The worker trains the student's `ConditionalVAE` with the course recipe

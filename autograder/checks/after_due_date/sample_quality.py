@@ -11,6 +11,7 @@ import functools
 import numpy as np
 
 from autograder.checks.common import IMAGE_SHAPE
+from autograder.checks.registry import Check
 from autograder.reference.vae import mean_negative_elbo
 
 
@@ -28,6 +29,14 @@ def reference_features(dataset):
     from assignment.datasets import load_dataset
 
     return evaluation_classifier(dataset).features(load_dataset(dataset, "test", sample=True)[0])
+
+
+class SampleMeasuringCheck(Check):
+    """A check that scores generated images with `measure_samples`."""
+
+    def prepare(self, ctx):
+        """Loads the evaluation classifier and embeds the real-image reference (once a process)."""
+        reference_features(ctx.dataset)
 
 
 def quality_inputs(ctx, key, count, latent_dim):

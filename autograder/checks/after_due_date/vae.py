@@ -1,18 +1,19 @@
 """Part 3, graded after the due date: the test ELBO and samples after a short training run."""
 
 from autograder.checks.after_due_date.sample_quality import (
+    SampleMeasuringCheck,
     check_samples,
     measure_samples,
     posterior_negative_elbo,
     quality_inputs,
 )
 from autograder.checks.common import VAE_TRAINING_STAND_INS, credit, training_epochs, training_seed
-from autograder.checks.registry import Check, Outcome, register, require
+from autograder.checks.registry import Outcome, register, require
 from autograder.protocol import Probe
 
 
 @register("vae.sample_quality")
-class SampleQuality(Check):
+class SampleQuality(SampleMeasuringCheck):
     """Test ELBO and prior samples after a short, seeded training run of the student's VAE.
 
     The worker trains the student's `VAE` with the course recipe
