@@ -125,6 +125,12 @@ def can_read(path, uid, gids, below=None):
     return _allowed(info, uid, gids, 0o5 if stat.S_ISDIR(info.st_mode) else 0o4)
 
 
+def can_enter(path, uid, gids):
+    """Whether user `uid` with groups `gids` can reach directory `path` and enter it (x bits)."""
+    path = Path(os.path.realpath(path))
+    return all(_allowed(os.stat(folder), uid, gids, 0o1) for folder in (*path.parents, path))
+
+
 def needed_paths(python):
     """What a worker must be able to read: the interpreter (by the name it runs under, and the
     file it is), its libraries, the worker code."""
@@ -203,7 +209,9 @@ def choose_isolation(user=None, python=None):
     user cannot read the interpreter or the worker code (e.g. Python
     installed in root's home directory) the folder in the way is covered in
     the workers' mount namespace (`reveal_plan`); where no namespace can be
-    made, workers keep root and the note says why. A user named explicitly must work.
+    made, or where that user cannot enter the temporary folder (`TMPDIR`) in
+    which the workers' files are made, workers keep root and the note says
+    why. A user named explicitly must work.
 
     Raises:
         SandboxError: if an explicitly named user does not exist, is root, or
@@ -226,15 +234,21 @@ def choose_isolation(user=None, python=None):
         if blocked:
             plan = reveal_plan(needed, entry.pw_uid, gids) if namespaces else None
             if plan is None:
-                raise SandboxError(f"user {name} cannot read {blocked[0]}")
+                raise SandboxError(f"user {name} cannot read {blocked[0]}; install Python where "
+                                   "every user can read it")
             reveal = plan
+        temporary = tempfile.gettempdir()
+        if not can_enter(temporary, entry.pw_uid, gids):
+            raise SandboxError(
+                f"user {name} cannot enter the temporary folder {temporary}, where each worker's "
+                f"files are made (mode {stat.S_IMODE(os.stat(temporary).st_mode):04o}); give it "
+                "mode 1777, as /tmp has, or point TMPDIR to a folder that user can enter")
     except (KeyError, SandboxError) as error:
         reason = f"no user {name}" if isinstance(error, KeyError) else str(error)
         if explicit:
             raise SandboxError(f"Cannot run workers as {name}: {reason}.") from None
         return Isolation(python, namespaces=namespaces, note=(
-            f"Student code runs as root: {reason}. Install Python where every user can read it, "
-            f"or name a user in ${USER_VARIABLE}."))
+            f"Student code runs as root: {reason}. Or name a user in ${USER_VARIABLE}."))
     return Isolation(python, entry.pw_uid, entry.pw_gid, name, namespaces, reveal)
 
 
