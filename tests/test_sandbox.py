@@ -341,23 +341,32 @@ def test_choose_isolation(monkeypatch, tmp_path):
         choose_isolation(user="no-such-user")
 
 
-def test_a_temporary_folder_the_workers_user_cannot_enter_is_named(monkeypatch, tmp_path):
-    private = tmp_path / "private"
-    private.mkdir(mode=0o700)
+def test_a_temporary_folder_the_workers_user_cannot_enter_is_named(monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     monkeypatch.delenv("AUTOGRADER_WORKER_USER", raising=False)
-    monkeypatch.setattr(tempfile, "tempdir", str(private))
-    fallback = choose_isolation()
-    assert not fallback.drops_privileges
-    assert fallback.note == (
-        f"Student code runs as root: user nobody cannot enter the temporary folder {private}, "
-        "where each worker's files are made (mode 0700); give it mode 1777, as /tmp has, or "
-        "point TMPDIR to a folder that user can enter. Or name a user in "
-        "$AUTOGRADER_WORKER_USER.")
-    with pytest.raises(SandboxError, match="cannot enter the temporary folder"):
-        choose_isolation(user="nobody")
-    private.chmod(0o1777)  # still inside pytest's own folder, which only root may enter
-    assert "cannot enter the temporary folder" in choose_isolation().note
+    closed = Path(tempfile.mkdtemp(dir="/tmp"))  # mode 0700, in a folder every user can enter
+    try:
+        monkeypatch.setattr(tempfile, "tempdir", str(closed))
+        fallback = choose_isolation()
+        assert not fallback.drops_privileges
+        assert fallback.note == (
+            f"Student code runs as root: user nobody cannot enter the temporary folder {closed}, "
+            "where each worker's files are made (mode 0700); give it mode 1777, as /tmp has, or "
+            "point TMPDIR to a folder that user can enter. Or name a user in "
+            "$AUTOGRADER_WORKER_USER.")
+        with pytest.raises(SandboxError, match="cannot enter the temporary folder"):
+            choose_isolation(user="nobody")
+        inside = closed / "open"
+        inside.mkdir()
+        inside.chmod(0o1777)
+        monkeypatch.setattr(tempfile, "tempdir", str(inside))
+        assert choose_isolation().note == (
+            f"Student code runs as root: user nobody cannot enter the temporary folder {inside}, "
+            f"where each worker's files are made (the folder {closed} on its way has mode "
+            f"0700); let every user enter that folder (chmod o+x {closed}), or point TMPDIR to "
+            "a folder that user can enter. Or name a user in $AUTOGRADER_WORKER_USER.")
+    finally:
+        shutil.rmtree(closed)
     monkeypatch.setattr(tempfile, "tempdir", "/tmp")
     assert "temporary folder" not in choose_isolation().note
 

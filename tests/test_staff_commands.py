@@ -161,6 +161,18 @@ def gradescope_zip(tmp_path_factory):
     return path
 
 
+def test_package_says_what_to_do_next_in_lines_that_fit_the_terminal(tmp_path, monkeypatch,
+                                                                     capsys):
+    monkeypatch.setenv("COLUMNS", "60")
+    assert main(["package", "--out", str(tmp_path / "autograder.zip"),
+                 "--secret", "a test course"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # The zip's path, longer than 60 characters, gets lines of its own, whole.
+    assert lines[:2] == ["Wrote", f"  {tmp_path / 'autograder.zip'}:"]
+    assert lines[-1] == "  python -m autograder container"
+    assert all(len(line) <= 60 or len(line.split()) == 1 for line in lines)
+
+
 def test_package_zip_holds_the_grader_and_no_solution(gradescope_zip):
     from importlib.metadata import version
 

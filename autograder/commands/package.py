@@ -55,6 +55,7 @@ def run(args):
     """Build and check the package; return 0 when written, 1 when it would be wrong."""
     from importlib.metadata import PackageNotFoundError
 
+    from autograder.formats.terminal import wrapped
     from autograder.services import platform
     from autograder.services.grader import course_secret
     from autograder.services.requirements import pinned_requirements, pins
@@ -82,7 +83,8 @@ def run(args):
               sep="\n  ", file=sys.stderr)
         return 1
     service.write(bundle, out)
-    print(f"Wrote {out}: {len(bundle.files)} files, {bundle.size / 2**20:.1f} MB uncompressed; "
-          f"pinned {', '.join(pins(requirements))}.")
-    print(*filter(None, (secret_note, *service.next_steps(out, args))), sep="\n")
+    messages = (f"Wrote {out}: {len(bundle.files)} files, {bundle.size / 2**20:.1f} MB "
+                f"uncompressed; pinned {', '.join(pins(requirements))}.",
+                secret_note, *service.next_steps(out, args))
+    print(*map(wrapped, filter(None, messages)), sep="\n")
     return 0

@@ -25,20 +25,38 @@ INDENT = " " * 6
 MIN_WRAP_WIDTH = 20
 
 
+def terminal_width():
+    """The terminal's width in columns (`$COLUMNS` first; 120 where there is no terminal)."""
+    return shutil.get_terminal_size((120, 24)).columns
+
+
+def wrapped(text, width=None):
+    """`text` wrapped to `width` (default: `terminal_width()`), its later lines indented by two.
+
+    Words are never broken, at hyphens or anywhere, so that a path or a
+    command stays whole (a word wider than `width` gets a line of its own).
+    """
+    return "\n".join(_wrap(text, width or terminal_width(), "", "  ",
+                           break_on_hyphens=False, break_long_words=False))
+
+
 def _cut(text, width):
     """The first line of `text`, cut to `width` characters."""
     line = " ".join(text.strip().split("\n", 1)[0].split()) if text else ""
     return line if len(line) <= width else line[: max(width - 3, 0)] + "..."
 
 
-def _wrap(text, width, first, rest):
-    """`text` wrapped to `width`, paragraph by paragraph, the first line after `first`."""
+def _wrap(text, width, first, rest, **options):
+    """`text` wrapped to `width`, paragraph by paragraph, the first line after `first`.
+
+    `options` go to `textwrap.wrap`.
+    """
     lines = []
     for paragraph in text.split("\n"):
         prefix = first if not lines else rest
-        wrapped = textwrap.wrap(paragraph, max(MIN_WRAP_WIDTH, width - len(rest)) + len(rest),
-                                initial_indent=prefix, subsequent_indent=rest)
-        lines += wrapped or [prefix.rstrip()]
+        lines += textwrap.wrap(paragraph, max(MIN_WRAP_WIDTH, width - len(rest)) + len(rest),
+                               initial_indent=prefix, subsequent_indent=rest,
+                               **options) or [prefix.rstrip()]
     return lines
 
 
@@ -109,7 +127,7 @@ def format_table(report, verbose=False, width=None, notes=False, upload=None,
     Returns:
         The text, lines joined by newlines.
     """
-    width = width or shutil.get_terminal_size((120, 24)).columns
+    width = width or terminal_width()
     status_width = max([6, *(len(item.status) for item in report.checks)])
     fixed = 2 + 2 + 7 + 2 + 6 + 2 + status_width + 2
     longest = max([5, *(len(item.check.name) for item in report.checks)])

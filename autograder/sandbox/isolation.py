@@ -108,27 +108,30 @@ def _allowed(info, uid, gids, want):
     return bits & want == want
 
 
+def closed_folder(path, uid, gids, below=None):
+    """The outermost folder on the way to `path` that user `uid` cannot enter, or None.
+
+    The way is every folder above `path` (only those inside `below`, when
+    given) and `path` itself when it is a directory; entering one needs search
+    (x) permission for `uid` with groups `gids`, from the mode bits.
+    """
+    path = Path(os.path.realpath(path))
+    for folder in (*reversed(path.parents), *([path] if path.is_dir() else [])):
+        if below is not None and (folder == below or folder in Path(below).parents):
+            continue
+        if not _allowed(os.stat(folder), uid, gids, 0o1):
+            return folder
+    return None
+
+
 def can_read(path, uid, gids, below=None):
     """Whether user `uid` with groups `gids` can reach and read `path`, from its mode bits.
 
-    Every directory on the way needs search (x) permission (only those
-    inside `below`, when given); the target needs read permission, and search
-    permission too when it is a directory.
+    Every folder on the way needs search permission (see `closed_folder`,
+    with `below`), and `path` read permission.
     """
-    path = Path(os.path.realpath(path))
-    for ancestor in reversed(path.parents):
-        if below is not None and (ancestor == below or ancestor in Path(below).parents):
-            continue
-        if not _allowed(os.stat(ancestor), uid, gids, 0o1):
-            return False
-    info = os.stat(path)
-    return _allowed(info, uid, gids, 0o5 if stat.S_ISDIR(info.st_mode) else 0o4)
-
-
-def can_enter(path, uid, gids):
-    """Whether user `uid` with groups `gids` can reach directory `path` and enter it (x bits)."""
-    path = Path(os.path.realpath(path))
-    return all(_allowed(os.stat(folder), uid, gids, 0o1) for folder in (*path.parents, path))
+    return (closed_folder(path, uid, gids, below) is None
+            and _allowed(os.stat(os.path.realpath(path)), uid, gids, 0o4))
 
 
 def needed_paths(python):
@@ -238,11 +241,17 @@ def choose_isolation(user=None, python=None):
                                    "every user can read it")
             reveal = plan
         temporary = tempfile.gettempdir()
-        if not can_enter(temporary, entry.pw_uid, gids):
+        closed = closed_folder(temporary, entry.pw_uid, gids)
+        if closed is not None:
+            mode = stat.S_IMODE(os.stat(closed).st_mode)
+            if closed == Path(os.path.realpath(temporary)):
+                why = f"(mode {mode:04o}); give it mode 1777, as /tmp has"
+            else:
+                why = (f"(the folder {closed} on its way has mode {mode:04o}); let every user "
+                       f"enter that folder (chmod o+x {closed})")
             raise SandboxError(
                 f"user {name} cannot enter the temporary folder {temporary}, where each worker's "
-                f"files are made (mode {stat.S_IMODE(os.stat(temporary).st_mode):04o}); give it "
-                "mode 1777, as /tmp has, or point TMPDIR to a folder that user can enter")
+                f"files are made {why}, or point TMPDIR to a folder that user can enter")
     except (KeyError, SandboxError) as error:
         reason = f"no user {name}" if isinstance(error, KeyError) else str(error)
         if explicit:

@@ -41,4 +41,4 @@ def next_steps(out, options):
     return [f"Upload {out} as the assignment's autograder (README.md, Gradescope: an image "
             "whose python3 satisfies the pins; the default container, 768 MB and half a CPU, "
             "is enough).",
-            "Check that it fits before uploading, as root: python -m autograder container"]
+            "Check that it fits before uploading, as root:", "  python -m autograder container"]
