@@ -195,7 +195,8 @@ def test_a_memory_hog_in_a_small_group_shows_an_oom_kill_in_the_figures(tmp_path
     assert 16 * MB < hog.peak_memory <= 48 * MB
     run = GradedRun("hog", hog, None, "no results.json was written", "")
     assert "process(es) killed for memory (OOM) at 48 MB" in run.verdict(Limits(48 * MB, 1, 60))
-    assert f"  OOM kills    {hog.oom_kills}\n" in format_run(run, Limits(48 * MB, 1, 60))
+    assert f"  OOM kills    {hog.oom_kills}\n" in format_run(run, Limits(48 * MB, 1, 60),
+                                                                width=120)
 
 
 def test_a_process_within_the_limit_is_measured_and_not_killed(tmp_path):
@@ -310,10 +311,26 @@ def test_a_run_that_fits_gets_its_margins():
     assert run.verdict(LIMITS) == (
         "verdict: FITS: 250 s of the 600 s timeout (350 s to spare), anonymous memory 600 of "
         "768 MB (168 MB to spare; peak 700 MB with the page cache), no OOM kill.")
-    text = format_run(run, LIMITS)
+    text = format_run(run, LIMITS, width=120)
     assert "  score        6 / 6 (results.json: 1 tests, grader's execution_time 240.5 s)" in text
     assert "  CPU time     120.0 s (0.48 CPU on average, limit 0.5)" in text
     assert "  note: Student code runs as root" in text
+
+
+def test_a_run_reads_on_an_80_column_terminal():
+    note = ("Time limits: the rubric's x 1.54 (this machine ran the speed benchmark in 2.10 s, "
+            "the reference machine in 1.00 s).")
+    noted = {**results(("vae.kl", 6, 6)), "extra_data": {"notes": [note]}}
+    run = GradedRun("solution", measurement(), noted, "", GRADER_OUTPUT, expect_full_marks=True)
+    lines = format_run(run, LIMITS, width=80).splitlines()
+    assert max(map(len, lines)) <= 80
+    start = lines.index("  note: Time limits: the rubric's x 1.54 (this machine ran the speed "
+                        "benchmark")
+    assert lines[start + 1] == "    in 2.10 s, the reference machine in 1.00 s)."
+    assert lines[-3:] == [
+        "  verdict: FITS: 250 s of the 600 s timeout (350 s to spare), anonymous memory",
+        "    600 of 768 MB (168 MB to spare; peak 700 MB with the page cache), no OOM",
+        "    kill."]
 
 
 def test_what_does_not_fit_is_named():
@@ -330,14 +347,16 @@ def test_what_does_not_fit_is_named():
         {"name": "Autograder error", "number": "0", "score": 0, "max_score": 0}]}, "", "")
     assert broken.misfits(LIMITS) == ["1 autograder error(s)"]
     broken.results["tests"][0]["output"] = "Traceback (most recent call last):\nTypeError: sum"
-    assert "  autograder error in Autograder error: TypeError: sum" in format_run(broken, LIMITS)
+    assert "  autograder error in Autograder error: TypeError: sum" in format_run(
+        broken, LIMITS, width=120)
     assert part_figures(broken.results, "") == []
     silent = GradedRun("carol", measurement(exit_status=1), None, "no results.json was written",
                        "")
     assert silent.misfits(LIMITS) == [
         "no results.json was written (the service then reports that the autograder failed to "
         "execute)"]
-    assert "  score        none: no results.json was written" in format_run(silent, LIMITS)
+    assert "  score        none: no results.json was written" in format_run(silent, LIMITS,
+                                                                           width=120)
 
 
 # --- The command ----------------------------------------------------------------------------------

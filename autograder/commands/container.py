@@ -112,14 +112,15 @@ def _grade(label, submission, root, *, zip_path, python, limits, hierarchy, verb
 def _grading_python(args, zip_path):
     """The grading interpreter: `--python`, else the cached virtual environment (made if needed)."""
     from autograder.container import install
+    from autograder.formats.terminal import wrapped
 
     if args.python:
         return args.python.absolute()
     base = args.base_python or install.SYSTEM_PYTHON
     venv_cache = args.venv_cache if args.venv_cache.is_absolute() else REPO_ROOT / args.venv_cache
-    print(f"Grading interpreter: a virtual environment of {base} with the zip's "
-          f"{install.REQUIREMENTS}, cached in {venv_cache} (the first time, pip takes about "
-          "a minute).", flush=True)
+    print(wrapped(f"Grading interpreter: a virtual environment of {base} with the zip's "
+                  f"{install.REQUIREMENTS}, cached in {venv_cache} (the first time, pip takes "
+                  "about a minute)."), flush=True)
     python, made = install.grading_python(install.pinned_requirements(zip_path), venv_cache, base)
     print(f"  {'made' if made else 'reused'} {python}", flush=True)
     return python
@@ -129,6 +130,7 @@ def _run_all(args, limits, hierarchy, work):
     """Builds (or takes) the zip and the interpreter, grades each submission; the exit status."""
     from autograder.container import install
     from autograder.container.verdict import format_run
+    from autograder.formats.terminal import wrapped
 
     zip_path = args.package
     if zip_path is None:
@@ -137,8 +139,8 @@ def _run_all(args, limits, hierarchy, work):
         install.build_package(zip_path, work / "package.log", args.secret)
     python = _grading_python(args, zip_path)
     submissions = args.submissions or [SOLUTION_DIR]
-    print(f"Container: {limits.memory / 2**20:.0f} MB (no swap), {limits.cpus:g} CPU, "
-          f"timeout {limits.timeout:g} s; {hierarchy.describe()}.", flush=True)
+    print(wrapped(f"Container: {limits.memory / 2**20:.0f} MB (no swap), {limits.cpus:g} CPU, "
+                  f"timeout {limits.timeout:g} s; {hierarchy.describe()}."), flush=True)
     fits = True
     for label, submission in zip(_labels(submissions), submissions):
         print(f"Grading {submission} ...", flush=True)

@@ -16,6 +16,8 @@ import dataclasses
 import json
 import re
 
+from autograder.formats.terminal import wrapped
+
 # A part's line in the grader's table, e.g. "Part 3: variational autoencoder (-q vae): 45 / 45
 # points in 31.4 s".
 PART_LINE = re.compile(r"^(?P<title>.+) \(-q (?P<id>\w+)\): .* in (?P<seconds>[\d.]+) s$")
@@ -182,8 +184,8 @@ class GradedRun:
         return f"verdict: FITS: {margins}, no OOM kill."
 
 
-def format_run(run, limits):
-    """The lines printed for one `GradedRun`, joined by newlines."""
+def format_run(run, limits, width=None):
+    """The lines printed for one `GradedRun`, wrapped to `width` (default: the terminal's)."""
     measurement = run.measurement
     lines = [f"{run.label}:"]
     if run.results is not None:
@@ -218,4 +220,4 @@ def format_run(run, limits):
         lines.append(f"  autograder error in {test.get('name')}: {last_line}")
     lines += [f"  note: {note}" for note in grader_notes(run.results)]
     lines.append("  " + run.verdict(limits))
-    return "\n".join(lines)
+    return "\n".join(wrapped(line, width) for line in lines)

@@ -31,12 +31,16 @@ def terminal_width():
 
 
 def wrapped(text, width=None):
-    """`text` wrapped to `width` (default: `terminal_width()`), its later lines indented by two.
+    """`text` wrapped to `width` (default: `terminal_width()`).
 
-    Words are never broken, at hyphens or anywhere, so that a path or a
-    command stays whole (a word wider than `width` gets a line of its own).
+    Its first line keeps the spaces `text` starts with; the later ones are
+    indented two further. Words are never broken, at hyphens or anywhere, so
+    that a path or a command stays whole (a word wider than `width` gets a
+    line of its own).
     """
-    return "\n".join(_wrap(text, width or terminal_width(), "", "  ",
+    body = text.lstrip(" ")
+    indent = text[: len(text) - len(body)]
+    return "\n".join(_wrap(body, width or terminal_width(), indent, indent + "  ",
                            break_on_hyphens=False, break_long_words=False))
 
 
