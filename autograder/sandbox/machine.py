@@ -19,8 +19,9 @@ MEMBERSHIP = Path("/proc/self/cgroup")
 # TensorFlow's libraries need to stay resident.
 MEMORY_RESERVE_MB = 64
 # Memory headroom each lane of parts graded side by side needs: a whole grading of the solution,
-# every check, one part at a time, peaked at 646 MB in a container of 768 MB (`python -m
-# autograder container`, see README.md), so one lane per 768 MB the container has left.
+# every check, one part at a time, peaked at 523-540 MB of anonymous memory in a container of
+# 768 MB, half a CPU (`python -m autograder container`, see README.md; the kernel's peak, page
+# cache included, 557-768 MB), so one lane per 768 MB the container has left.
 LANE_MEMORY_MB = 768
 _UNLIMITED = 1 << 60
 
